@@ -1,0 +1,69 @@
+// The configuration after validation: durations in milliseconds, defaults filled in,
+// endpoints resolved from the region. The YAML contract lives in the zod schema
+// (schema.ts) and docs/configuration.md; everything else reads only these types.
+
+export type AuthConfig =
+  | {
+      type: "aksk";
+      accessKey?: string;
+      secretKey?: string;
+      securityToken?: string;
+      accessKeyFile?: string;
+      secretKeyFile?: string;
+      securityTokenFile?: string;
+    }
+  | {
+      type: "metadata";
+      /** Base URL of the metadata service; default `http://169.254.169.254`. */
+      endpoint: string;
+    };
+
+export type DataArtsPagination = "auto" | "page" | "offset";
+
+export interface TargetConfig {
+  name: string;
+  region: string;
+  projectId: string;
+  auth: AuthConfig;
+  endpoints: { dli: string; dataarts: string };
+  spark: {
+    enabled: boolean;
+    lookbackMs: number;
+    details: boolean;
+    /** Details calls at most per poll; the rest wait for the next poll. */
+    detailsPerPoll: number;
+    finishedRetentionMs: number;
+  };
+  flink: { enabled: boolean };
+  dataarts: {
+    enabled: boolean;
+    /** Workspace ids; empty means the default workspace only (sent without the header). */
+    workspaces: string[];
+    jobTypes: Array<"BATCH" | "REAL_TIME">;
+    pagination: DataArtsPagination;
+  };
+}
+
+export interface ExporterConfig {
+  server: {
+    listenAddress: string;
+    metricsPath: string;
+    webConfigFile: string;
+  };
+  poll: {
+    schedule: string;
+    requestTimeoutMs: number;
+    concurrency: number;
+    pageSize: number;
+    staleAfterMs: number;
+    /** Attempts per request beyond the first, for retryable failures. */
+    maxRetries: number;
+    /** Answers larger than this are refused without reading them whole. */
+    maxResponseBytes: number;
+  };
+  metrics: {
+    stateSeries: "all" | "active";
+    maxSeriesPerSource: number;
+  };
+  targets: TargetConfig[];
+}

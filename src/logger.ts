@@ -1,0 +1,35 @@
+import { type Logger, pino } from "pino";
+
+export type { Logger };
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Secrets never reach a log line: any field with one of these names is censored wherever it
+// sits in the object, and code never puts secret values in messages.
+const REDACTED_KEYS = [
+  "secret_key",
+  "secretKey",
+  "security_token",
+  "securityToken",
+  "sk",
+  "authorization",
+  "Authorization",
+  "x-security-token",
+  "X-Security-Token",
+  "password",
+  "token",
+];
+
+export const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+export function createLogger(level: LogLevel = "info", destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level,
+    base: { app: "huaweicloud-job-exporter" },
+    redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
