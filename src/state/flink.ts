@@ -1,0 +1,63 @@
+// Flink jobs: long-lived definitions, all served; a status change between two complete
+// polls is counted per queue and status entered.
+
+import { CountTable } from "../metrics/family.js";
+import {
+  FLINK_STATUSES,
+  FLINK_STOPPED_STATUSES,
+  type FlinkAggregates,
+  flinkFamilies,
+} from "../metrics/flink.js";
+import type { FlinkJob } from "../model.js";
+import type { SourceTracker } from "./tracker.js";
+
+const KNOWN: readonly string[] = FLINK_STATUSES;
+
+export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
+  readonly source = "flink" as const;
+  readonly families = flinkFamilies;
+  /** Status of each job in the last complete poll. */
+  private previous = new Map<string, string>();
+  private readonly queues = new Set<string>();
+  private jobs = new CountTable();
+  private readonly statusChanges = new CountTable();
+
+  key(job: FlinkJob): string {
+    return job.id;
+  }
+
+  observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean): string[] {
+    const unknown: string[] = [];
+    const current = new Map<string, string>();
+    for (const job of jobs) {
+      if (!this.queues.has(job.queue)) {
+        this.queues.add(job.queue);
+        for (const status of KNOWN) this.statusChanges.ensure([job.queue, status]);
+      }
+      if (this.previous.get(job.id) !== job.status) {
+        if (!KNOWN.includes(job.status)) unknown.push(job.status);
+        // A job new since the last poll entered its status too; the baseline counts nothing.
+        if (!baseline) this.statusChanges.add([job.queue, job.status]);
+      }
+      current.set(job.id, job.status);
+    }
+    this.previous = current;
+    const counts = new CountTable();
+    for (const queue of this.queues) for (const status of KNOWN) counts.ensure([queue, status]);
+    for (const job of jobs) counts.add([job.queue, job.status]);
+    this.jobs = counts;
+    return unknown;
+  }
+
+  aggregates(): FlinkAggregates {
+    return { jobs: this.jobs, statusChanges: this.statusChanges };
+  }
+
+  serves(): boolean {
+    return true;
+  }
+
+  dropRank(job: FlinkJob): readonly [number, number] {
+    return [FLINK_STOPPED_STATUSES.includes(job.status) ? 0 : 1, job.createdMs ?? 0];
+  }
+}
