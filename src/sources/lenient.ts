@@ -57,10 +57,11 @@ export function toIntegerId(value: unknown): string | undefined {
   return undefined;
 }
 
-export const lenientNumber = z.unknown().transform(toNumber);
-export const lenientText = z.unknown().transform(toText);
-export const lenientBoolean = z.unknown().transform(toBoolean);
-export const lenientJoinedText = z.unknown().transform(toJoinedText);
+// `.optional()` lets the key be absent (zod 4 otherwise requires it for a transform).
+export const lenientNumber = z.unknown().transform(toNumber).optional();
+export const lenientText = z.unknown().transform(toText).optional();
+export const lenientBoolean = z.unknown().transform(toBoolean).optional();
+export const lenientJoinedText = z.unknown().transform(toJoinedText).optional();
 
 /** A required identity: a non-empty string after `convert`, or the record is refused. */
 export function requiredId(field: string, convert: (value: unknown) => string | undefined) {

@@ -86,13 +86,12 @@ export function totalChangedWildly(first: number, latest: number, pageSize: numb
   return change > pageSize && change > first / 2;
 }
 
-/** Share of `ids` that `previous` already held. */
-export function overlapRatio(previous: readonly string[], ids: readonly string[]): number {
-  if (ids.length === 0 || previous.length === 0) return 0;
+/** How many of `ids` `previous` already held. */
+export function sharedCount(previous: readonly string[], ids: readonly string[]): number {
   const before = new Set(previous);
   let shared = 0;
   for (const id of ids) if (before.has(id)) shared++;
-  return shared / ids.length;
+  return shared;
 }
 
 /** Identity of a page's content: the same ids in the same order. */
@@ -103,8 +102,9 @@ export function pageSignature(ids: readonly string[]): string {
 /**
  * Does page `index` fit the pages before it? Returns why not, or undefined.
  * - the same non-empty page as an earlier index: the server ignores the offset or loops;
- * - more than half its records on the previous page: the offset is read with another meaning
- *   (a page number sent as a record offset moves one record per page);
+ * - more than half a page of records repeated from the previous page: the offset is read with
+ *   another meaning (a page number read as a record offset moves one record per page). Jobs
+ *   created or deleted between two calls shift a page by a few records, not by half of it;
  * - the total moved wildly (see totalChangedWildly).
  */
 export function pageMisfit(args: {
@@ -122,7 +122,10 @@ export function pageMisfit(args: {
       return `page ${args.index} repeats page ${earlier} (the same ${args.ids.length} records)`;
     }
   }
-  if (args.previousIds !== undefined && overlapRatio(args.previousIds, args.ids) > 0.5) {
+  if (
+    args.previousIds !== undefined &&
+    sharedCount(args.previousIds, args.ids) > Math.max(1, args.pageSize / 2)
+  ) {
     return `page ${args.index} mostly repeats page ${args.index - 1}: the offset does not move by a page`;
   }
   if (
