@@ -58,6 +58,12 @@ const FLAGS = {
 
 type FlagName = keyof typeof FLAGS;
 
+const PLACEHOLDER: Partial<Record<FlagName, string>> = {
+  config: "FILE",
+  "listen-address": "HOST:PORT",
+  "log-level": "LEVEL",
+};
+
 const COMMANDS: readonly string[] = ["check"];
 
 const isFlag = (name: string): name is FlagName => Object.hasOwn(FLAGS, name);
@@ -92,12 +98,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       continue;
     }
     // `--config --demo` would otherwise read "--demo" as the file name.
+    const expected = `${flag} ${PLACEHOLDER[name]}`;
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith("-"))) {
-      throw usage(
-        `${flag} needs a value; expected ${flag} ${name === "config" ? "FILE" : name.toUpperCase()}`,
-      );
+      throw usage(`${flag} needs a value; expected ${expected}`);
     }
-    if (token.value === "") throw usage(`${flag} has an empty value; expected ${flag} ${name.toUpperCase()}`);
+    if (token.value === "") throw usage(`${flag} has an empty value; expected ${expected}`);
     seen.set(name, token.value);
   }
 
