@@ -1,0 +1,551 @@
+// The signed HTTP client every source uses: sign, send, read with one deadline and a size
+// limit, classify the answer into an ApiError reason, retry what is worth retrying, and never
+// let a wrong key get locked by the gateway.
+
+import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from "undici";
+import type { Logger } from "../logger.js";
+import { VERSION } from "../version.js";
+import { type AuthGuard, type AuthOutcome, type AuthPermit, processAuthGuard } from "./auth-guard.js";
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  parseRetryAfter,
+  sleep as realSleep,
+} from "./backoff.js";
+import { ApiError, type ErrorReason, isApiError } from "./errors.js";
+import {
+  buildQueryString,
+  encodePath,
+  gatewayCanonicalRequestFrom,
+  prepareSignature,
+  toGatewayForm,
+} from "./signer.js";
+import type {
+  ApiGetter,
+  ApiRequest,
+  ApiResponse,
+  Credential,
+  CredentialProvider,
+  RequestEvent,
+} from "./types.js";
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Longest API error message kept in an ApiError message. */
+const MAX_API_MESSAGE = 300;
+
+const AUTH_CODES = new Set(["APIG.0301", "APIG.0303", "APIGW.0301", "APIGW.0303"]);
+const THROTTLE_CODES = new Set(["APIG.0308", "APIGW.0308"]);
+/** DLI reports its own internal errors as HTTP 400 with this code (notes section F). */
+const SERVER_ERROR_CODES = new Set(["DLI.0999"]);
+const RETRYABLE: ReadonlySet<ErrorReason> = new Set(["throttled", "server", "timeout", "network"]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
+
+export interface HuaweiCloudClientOptions {
+  credentials: CredentialProvider;
+  /** Sent and signed as `X-Project-Id`, as the official SDKs do for project-scoped keys. */
+  projectId?: string;
+  /** One deadline per attempt, for the answer's headers and its whole body. */
+  timeoutMs?: number;
+  /** Attempts beyond the first, for throttled, server, timeout and network failures. */
+  maxRetries?: number;
+  /** Answers larger than this are refused (reason invalid_response). */
+  maxResponseBytes?: number;
+  /** Called once for every attempt, as it ends. */
+  onRequest?: (event: RequestEvent) => void;
+  logger?: Logger;
+  /** Default: keep-alive connections per host, through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY. */
+  dispatcher?: Dispatcher;
+  /** Default: the one guard shared by the whole process. */
+  authGuard?: AuthGuard;
+  backoff?: Partial<BackoffPolicy>;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  userAgent?: string;
+}
+
+/** What one signed attempt found out; for the `check` command. */
+export interface ProbeResult {
+  /** The answer was 2xx JSON. */
+  ok: boolean;
+  status: number | undefined;
+  body: unknown;
+  error: ApiError | undefined;
+  requestId: string | undefined;
+  /** The answer's Date header, to estimate clock skew (the gateway allows 15 minutes). */
+  serverDate: string | undefined;
+  durationMs: number;
+  /** Our canonical request in the gateway's `|` form (security token masked). */
+  canonicalRequest: string;
+  /** The gateway's canonical request, when it rejected the signature and said what it computed. */
+  gatewayCanonicalRequest: string | undefined;
+}
+
+interface Target {
+  url: string;
+  host: string;
+  /** Full unencoded path, as signed. */
+  path: string;
+  /** `GET /path`, for messages and logs. */
+  label: string;
+}
+
+interface AttemptResult {
+  response?: ApiResponse;
+  error?: ApiError;
+  /** HTTP status as text, or `timeout` / `network`. */
+  code: string;
+  retryAfterMs?: number;
+  authOutcome: AuthOutcome;
+  serverDate?: string;
+  /** The API's error message, unshortened (secrets masked). */
+  apiMessage?: string;
+  canonicalRequest: string;
+  durationMs: number;
+}
+
+/** Raised when the caller's signal aborts; never reported as an attempt. */
+class Cancelled extends Error {}
+
+export class HuaweiCloudClient implements ApiGetter {
+  private readonly credentials: CredentialProvider;
+  private readonly projectId: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxResponseBytes: number;
+  private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly guard: AuthGuard;
+  private readonly backoff: BackoffPolicy;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly userAgent: string;
+
+  constructor(options: HuaweiCloudClientOptions) {
+    this.credentials = options.credentials;
+    this.projectId = options.projectId || undefined;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.onRequest = options.onRequest;
+    this.logger = options.logger;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    // EnvHttpProxyAgent keeps one keep-alive pool per origin, like Agent, and routes through
+    // HTTP(S)_PROXY except for NO_PROXY hosts (cloudeye-exporter issue #8 asked for proxies).
+    this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+    this.guard = options.authGuard ?? processAuthGuard;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.userAgent = options.userAgent ?? `huaweicloud-job-exporter/${VERSION}`;
+  }
+
+  async getJson(request: ApiRequest, signal?: AbortSignal): Promise<ApiResponse> {
+    const target = this.target(request);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const result = await this.guardedAttempt(request, target, signal);
+        this.report(request, target, attempt, result);
+        if (result.response) return result.response;
+        const error = result.error as ApiError;
+        error.counted = true;
+        if (!RETRYABLE.has(error.reason) || attempt >= this.maxRetries) throw error;
+
+        const delay = result.retryAfterMs ?? backoffDelay(attempt, this.backoff, this.random);
+        this.logger?.debug(
+          {
+            source: request.source,
+            endpoint: target.label,
+            reason: error.reason,
+            retry_in_ms: delay,
+            retry: attempt + 1,
+          },
+          "retrying Huawei Cloud request",
+        );
+        try {
+          await this.sleep(delay, signal);
+        } catch {
+          throw new Cancelled();
+        }
+        if (signal?.aborted) throw new Cancelled();
+      }
+    } catch (err) {
+      if (err instanceof Cancelled) {
+        throw new ApiError("timeout", `${target.label}: cancelled before an answer arrived`, {
+          endpoint: target.label,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * One signed attempt without retries, returning everything `check` shows: status, server
+   * time, and both sides' canonical requests when the gateway rejected the signature.
+   */
+  async probe(request: ApiRequest, signal?: AbortSignal): Promise<ProbeResult> {
+    const target = this.target(request);
+    try {
+      const result = await this.guardedAttempt(request, target, signal);
+      this.report(request, target, 0, result);
+      if (result.error) result.error.counted = true;
+      return {
+        ok: result.response !== undefined,
+        status: result.response?.status ?? result.error?.status,
+        body: result.response?.body,
+        error: result.error,
+        requestId: result.response?.requestId ?? result.error?.requestId,
+        serverDate: result.serverDate,
+        durationMs: result.durationMs,
+        canonicalRequest: toGatewayForm(result.canonicalRequest),
+        gatewayCanonicalRequest: result.apiMessage
+          ? gatewayCanonicalRequestFrom(result.apiMessage)
+          : undefined,
+      };
+    } catch (err) {
+      if (err instanceof Cancelled) {
+        throw new ApiError("timeout", `${target.label}: cancelled before an answer arrived`, {
+          endpoint: target.label,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Closes the connections of a dispatcher this client created. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private target(request: ApiRequest): Target {
+    const base = new URL(request.endpoint);
+    // An endpoint with a path prefix (a proxy, the simulator) is part of what is signed.
+    const path = `${base.pathname.replace(/\/+$/, "")}${request.path.startsWith("/") ? "" : "/"}${request.path}`;
+    const query = buildQueryString(request.query);
+    return {
+      url: `${base.protocol}//${base.host}${encodePath(path)}${query ? `?${query}` : ""}`,
+      host: base.host,
+      path,
+      label: `GET ${path}`,
+    };
+  }
+
+  private async guardedAttempt(
+    request: ApiRequest,
+    target: Target,
+    signal?: AbortSignal,
+  ): Promise<AttemptResult> {
+    if (signal?.aborted) throw new Cancelled();
+    let credential: Credential;
+    let permit: AuthPermit;
+    try {
+      credential = await this.credentials.get(signal);
+      permit = await this.guard.acquire(credential.accessKey, signal);
+    } catch (err) {
+      if (signal?.aborted) throw new Cancelled();
+      if (isApiError(err)) throw err;
+      throw new ApiError("auth", `${target.label}: no credentials (${describeError(err, undefined)})`, {
+        endpoint: target.label,
+      });
+    }
+    let result: AttemptResult | undefined;
+    try {
+      result = await this.attempt(request, target, credential, signal);
+      return result;
+    } finally {
+      permit.release(result?.authOutcome ?? "unknown");
+    }
+  }
+
+  private async attempt(
+    request: ApiRequest,
+    target: Target,
+    credential: Credential,
+    signal?: AbortSignal,
+  ): Promise<AttemptResult> {
+    const extra: Record<string, string> = { ...request.headers };
+    if (this.projectId) extra["X-Project-Id"] = this.projectId;
+    const signature = prepareSignature(
+      { method: "GET", host: target.host, path: target.path, query: request.query, headers: extra },
+      credential,
+      new Date(this.now()),
+    );
+    const headers = {
+      host: target.host,
+      accept: "application/json",
+      "user-agent": this.userAgent,
+      ...extra,
+      ...signature.headers,
+    };
+    const masked = (text: string) => maskSecrets(text, credential);
+    const canonicalRequest = masked(signature.canonicalRequest);
+
+    // One deadline for connecting, the headers and the whole body: undici's bodyTimeout only
+    // bounds the gap between chunks, so a body dripping a byte a second would never end.
+    // The caller's signal is linked by hand rather than AbortSignal.any, which on Node 20
+    // keeps a listener on a long-lived caller signal for every request.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("deadline")), this.timeoutMs);
+    const onCallerAbort = () => controller.abort(new Error("cancelled"));
+    signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const started = this.now();
+    const elapsed = () => Math.max(0, this.now() - started);
+    const done = (r: Omit<AttemptResult, "durationMs" | "canonicalRequest">): AttemptResult => ({
+      ...r,
+      durationMs: elapsed(),
+      canonicalRequest,
+    });
+
+    let status: number | undefined;
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    try {
+      const res = await undiciRequest(target.url, {
+        method: "GET",
+        headers,
+        dispatcher: this.dispatcher,
+        signal: controller.signal,
+        // Backstops only; the deadline above fires first.
+        headersTimeout: this.timeoutMs + 1000,
+        bodyTimeout: this.timeoutMs + 1000,
+      });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      const declared = Number(headerValue(res.headers, "content-length"));
+      if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
+        res.body.destroy();
+        return done({
+          error: this.tooLarge(target, status, `declares ${declared} bytes`),
+          code: String(status),
+          authOutcome: "unknown",
+        });
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxResponseBytes) {
+          res.body.destroy();
+          return done({
+            error: this.tooLarge(target, status, `sent more than ${this.maxResponseBytes} bytes`),
+            code: String(status),
+            authOutcome: "unknown",
+          });
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const text = Buffer.concat(chunks).toString("utf8");
+      return done(this.classify(target, status, responseHeaders, text, masked));
+    } catch (err) {
+      if (signal?.aborted) throw new Cancelled();
+      const timedOut = controller.signal.aborted || TIMEOUT_CODES.has(errorCode(err) ?? "");
+      const reason: ErrorReason = timedOut ? "timeout" : "network";
+      const message = timedOut
+        ? `${target.label}: no complete answer within ${this.timeoutMs} ms${status === undefined ? "" : ` (HTTP ${status} headers arrived)`}`
+        : `${target.label}: network error (${masked(describeError(err, target.host))})`;
+      return done({
+        error: new ApiError(reason, message, { endpoint: target.label, status }),
+        code: reason,
+        authOutcome: "unknown",
+      });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onCallerAbort);
+    }
+  }
+
+  private classify(
+    target: Target,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+    masked: (text: string) => string,
+  ): Omit<AttemptResult, "durationMs" | "canonicalRequest"> {
+    const code = String(status);
+    const serverDate = headerValue(headers, "date");
+    const headerRequestId = headerValue(headers, "x-request-id");
+
+    if (status >= 200 && status < 300) {
+      try {
+        if (text.trim() === "") throw new Error("empty");
+        const body: unknown = JSON.parse(text);
+        return {
+          response: { status, body, requestId: headerRequestId },
+          code,
+          authOutcome: "accepted",
+          serverDate,
+        };
+      } catch {
+        const error = new ApiError(
+          "invalid_response",
+          `${target.label}: HTTP ${status} answer is not JSON${text.trim() === "" ? " (empty body)" : `: ${snippet(masked(text), 80)}`}`,
+          { status, endpoint: target.label, requestId: headerRequestId },
+        );
+        return { error, code, authOutcome: "accepted", serverDate };
+      }
+    }
+
+    const parsed = parseErrorBody(text);
+    const apiCode = parsed.code;
+    const apiMessage = parsed.message === undefined ? undefined : masked(parsed.message);
+    const requestId = headerRequestId ?? parsed.requestId;
+
+    let reason: ErrorReason;
+    if (status === 401 || status === 403 || (apiCode !== undefined && AUTH_CODES.has(apiCode)))
+      reason = "auth";
+    else if (status === 429 || (apiCode !== undefined && THROTTLE_CODES.has(apiCode))) reason = "throttled";
+    else if (status >= 500 || (apiCode !== undefined && SERVER_ERROR_CODES.has(apiCode))) reason = "server";
+    else if (status >= 400) reason = "client";
+    else reason = "invalid_response";
+
+    // Only a rejected key or signature counts against the lockout budget; a 403 without a
+    // gateway code means the key was accepted but lacks a permission.
+    const authOutcome: AuthOutcome =
+      status === 401 || (apiCode !== undefined && AUTH_CODES.has(apiCode))
+        ? "auth_failure"
+        : reason === "client" || reason === "invalid_response"
+          ? "accepted"
+          : "unknown";
+
+    const detail =
+      apiMessage ??
+      (parsed.isJson || text.trim() === "" ? undefined : masked(text.replace(/\s+/g, " ").trim()));
+    const message = [
+      `${target.label}: HTTP ${status}`,
+      apiCode ? ` ${apiCode}` : "",
+      detail ? `: ${snippet(detail, MAX_API_MESSAGE)}` : "",
+      requestId ? ` (request id ${requestId})` : "",
+    ].join("");
+    const error = new ApiError(reason, message, { status, code: apiCode, requestId, endpoint: target.label });
+    const retryAfterMs =
+      reason === "throttled" || reason === "server"
+        ? parseRetryAfter(headerValue(headers, "retry-after"), this.now(), this.backoff.retryAfterCapMs)
+        : undefined;
+    return { error, code, authOutcome, retryAfterMs, serverDate, apiMessage };
+  }
+
+  private tooLarge(target: Target, status: number, what: string): ApiError {
+    return new ApiError(
+      "invalid_response",
+      `${target.label}: HTTP ${status} answer ${what}, over the limit of ${this.maxResponseBytes} bytes`,
+      { status, endpoint: target.label },
+    );
+  }
+
+  private report(request: ApiRequest, target: Target, attempt: number, result: AttemptResult): void {
+    this.logger?.debug(
+      {
+        source: request.source,
+        endpoint: target.label,
+        host: target.host,
+        attempt: attempt + 1,
+        code: result.code,
+        duration_ms: result.durationMs,
+        request_id: result.response?.requestId ?? result.error?.requestId,
+        reason: result.error?.reason,
+      },
+      "Huawei Cloud request",
+    );
+    if (!this.onRequest) return;
+    const event: RequestEvent = {
+      source: request.source,
+      code: result.code,
+      durationSeconds: result.durationMs / 1000,
+    };
+    if (result.error) event.error = result.error;
+    try {
+      this.onRequest(event);
+    } catch (err) {
+      this.logger?.warn({ err: String(err) }, "request observer failed");
+    }
+  }
+}
+
+interface ParsedErrorBody {
+  isJson: boolean;
+  code?: string;
+  message?: string;
+  requestId?: string;
+}
+
+/** The error shapes Huawei APIs use: {error_code,error_msg}, {error:{code,message}}, {code,message}. */
+export function parseErrorBody(text: string): ParsedErrorBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { isJson: false };
+  }
+  if (!isRecord(body)) return { isJson: true };
+  const nested = isRecord(body.error) ? body.error : undefined;
+  const code = firstText(body.error_code, nested?.code, body.errorCode, body.code);
+  const message = firstText(
+    body.error_msg,
+    nested?.message,
+    body.errorMsg,
+    body.message,
+    body.encoded_authorization_message,
+  );
+  const requestId = firstText(body.request_id, nested?.request_id);
+  return { isJson: true, code, message, requestId };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function firstText(...values: unknown[]): string | undefined {
+  for (const v of values) {
+    if (typeof v === "string" && v !== "") return v;
+    if (typeof v === "number") return String(v);
+  }
+  return undefined;
+}
+
+function headerValue(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function snippet(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** The secret key and token never leave in a message, even when a server echoes them. */
+function maskSecrets(text: string, credential: Credential): string {
+  let out = text;
+  for (const secret of [credential.secretKey, credential.securityToken]) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[REDACTED]");
+  }
+  return out;
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const own = (err as { code?: unknown }).code;
+  if (typeof own === "string") return own;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause === err ? undefined : errorCode(cause);
+}
+
+/** `CODE: message` of a transport error (connection refused, DNS, TLS...). */
+function describeError(err: unknown, host: string | undefined): string {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const text = code && !message.includes(code) ? `${code}: ${message}` : message;
+  return snippet(host && !text.includes(host) ? `${text}, host ${host}` : text, 200);
+}
