@@ -230,7 +230,14 @@ export class HuaweiCloudClient implements ApiGetter {
   }
 
   private target(request: ApiRequest): Target {
-    const base = new URL(request.endpoint);
+    let base: URL;
+    try {
+      base = new URL(request.endpoint);
+    } catch {
+      throw new ApiError("client", `endpoint ${JSON.stringify(request.endpoint)} is not a URL`, {
+        endpoint: `GET ${request.path}`,
+      });
+    }
     // An endpoint with a path prefix (a proxy, the simulator) is part of what is signed.
     const path = `${base.pathname.replace(/\/+$/, "")}${request.path.startsWith("/") ? "" : "/"}${request.path}`;
     const query = buildQueryString(request.query);

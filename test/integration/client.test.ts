@@ -431,6 +431,12 @@ describe("deadlines, size limits and transport failures", () => {
     expect(events.map((e) => e.code)).toEqual(["network", "network", "network"]);
   });
 
+  it("refuses an endpoint that is not a URL with a clear error", async () => {
+    const err = await failure(makeClient().client.getJson(req({ endpoint: "dli.cn-north-4" })));
+    expect(err.reason).toBe("client");
+    expect(err.message).toContain('endpoint "dli.cn-north-4" is not a URL');
+  });
+
   it("stops at once when the caller aborts during back-off", async () => {
     server.handler = (_req, res) => json(res, 503, {});
     const { client } = makeClient({
