@@ -3,6 +3,10 @@
 
 import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js";
 
+// The SDK's request and credential types carry many members signing never reads.
+type SignRequest = Parameters<typeof AKSKSigner.sign>[0];
+type SignCredential = Parameters<typeof AKSKSigner.sign>[1];
+
 export interface SignedGetOptions {
   query?: Record<string, string | string[]>;
   headers?: Record<string, string>;
@@ -23,16 +27,14 @@ export function sdkSign(baseUrl: string, path: string, keys: Keys, options: Sign
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.sdkDate) headers["X-Sdk-Date"] = options.sdkDate;
   const signed = AKSKSigner.sign(
-    // biome-ignore lint/suspicious/noExplicitAny: the SDK's request interface has many optional members
     {
       method: "GET",
       endpoint: baseUrl + path,
       queryParams: options.query ?? {},
       headers,
       data: undefined,
-    } as any,
-    // biome-ignore lint/suspicious/noExplicitAny: ICredential needs only getAk/getSk for signing
-    { getAk: () => keys.accessKey, getSk: () => keys.secretKey } as any,
+    } as unknown as SignRequest,
+    { getAk: () => keys.accessKey, getSk: () => keys.secretKey } as unknown as SignCredential,
   ) as Record<string, string>;
   return signed;
 }
