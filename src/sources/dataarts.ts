@@ -16,8 +16,9 @@
 //   and detects again once, within the same poll.
 
 import { z } from "zod";
-import type { DataArtsPagination } from "../config/types.js";
+import type { DataArtsPagination, TargetConfig } from "../config/types.js";
 import { isApiError } from "../huaweicloud/errors.js";
+import type { ApiGetter } from "../huaweicloud/types.js";
 import type { DataArtsJob } from "../model.js";
 import {
   lenientNumber,
@@ -125,6 +126,46 @@ export function dataArtsJobKey(job: DataArtsJob): string {
   return `${job.workspace}\u0000${job.jobType}\u0000${job.name}`;
 }
 
+/**
+ * A stand-alone answer to "what does `offset` mean here?" for `check`: two small calls
+ * (offset=0 and offset=1, limit 2) classified by classifyOffsetProbe. "either" where the listing
+ * holds fewer than two jobs: then both meanings give the same pages.
+ */
+export async function probeDataArtsPaging(
+  api: ApiGetter,
+  target: TargetConfig,
+  key: DataArtsListingKey,
+  signal: AbortSignal,
+): Promise<"offset" | "page" | "either"> {
+  const limit = 2;
+  const what = describeListing(key);
+  const names = async (offset: number) => {
+    const response = await api.getJson(
+      {
+        endpoint: target.endpoints.dataarts,
+        path: `/v1/${target.projectId}/jobs`,
+        query: { jobType: key.jobType, offset, limit },
+        ...(key.workspace === undefined ? {} : { headers: { workspace: key.workspace } }),
+        source: "dataarts",
+      },
+      signal,
+    );
+    const answer = parseAnswer(dataArtsListSchema, response.body, what);
+    return parseRecords(answer.jobs, dataArtsJobSchema).items.map((job) => job.name);
+  };
+  const first = await names(0);
+  if (first.length < limit) return "either";
+  const verdict = classifyOffsetProbe(first, await names(1), limit);
+  if (verdict === "inconsistent") {
+    throw paginationError(what, "offset=1 answered the same first record as offset=0: the offset is ignored");
+  }
+  return verdict;
+}
+
+function describeListing(key: DataArtsListingKey): string {
+  return `DataArts jobs (workspace ${key.workspace ?? DEFAULT_WORKSPACE_LABEL}, jobType=${key.jobType})`;
+}
+
 export function createDataArtsSource(deps: SourceDeps): DataArtsSource {
   const { api, target, pageSize, logger } = deps;
   const path = `/v1/${target.projectId}/jobs`;
@@ -136,17 +177,13 @@ export function createDataArtsSource(deps: SourceDeps): DataArtsSource {
     target.dataarts.workspaces.length > 0 ? target.dataarts.workspaces : [undefined]
   ).flatMap((workspace) => target.dataarts.jobTypes.map((jobType) => ({ workspace, jobType })));
 
-  function describe(key: DataArtsListingKey): string {
-    return `DataArts jobs (workspace ${key.workspace ?? DEFAULT_WORKSPACE_LABEL}, jobType=${key.jobType})`;
-  }
-
   async function listOne(
     key: DataArtsListingKey,
     limiter: Limiter,
     signal: AbortSignal,
     counter: { calls: number },
   ): Promise<DataArtsJobRecord[]> {
-    const what = describe(key);
+    const what = describeListing(key);
     // Unbounded here: fetchAllPages runs its pages through the limiter, detection does below.
     const fetchRaw = async (offset: number, pageSignal: AbortSignal): Promise<Page<DataArtsJobRecord>> => {
       counter.calls++;

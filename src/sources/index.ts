@@ -7,8 +7,8 @@ import { createFlinkSource } from "./flink.js";
 import { createSparkSource } from "./spark.js";
 import type { Source, SourceDeps } from "./types.js";
 
-export type { DataArtsPagingReport, DataArtsSource } from "./dataarts.js";
-export { createDataArtsSource, normaliseDataArtsJob } from "./dataarts.js";
+export type { DataArtsListingKey, DataArtsPagingReport, DataArtsSource } from "./dataarts.js";
+export { createDataArtsSource, normaliseDataArtsJob, probeDataArtsPaging } from "./dataarts.js";
 export { createFlinkSource, normaliseFlinkJob } from "./flink.js";
 export type { SparkSource } from "./spark.js";
 export { createSparkSource, normaliseSparkSession } from "./spark.js";

@@ -49,7 +49,10 @@ export const DEFAULT_PAGE_SLACK = 2;
 // Pure decisions
 // ---------------------------------------------------------------------------------------------
 
-/** The listing ends at an empty page, a short page, or once as many records as `total` are held. */
+/**
+ * The listing ends at an empty page, a short page, or once the pages have carried as many
+ * records as `total` (counted as the API counts them: duplicates and malformed ones included).
+ */
 export function isLastPage(args: {
   received: number;
   pageSize: number;
@@ -139,8 +142,10 @@ export function pageMisfit(args: {
 }
 
 /**
- * A listing whose pages hold fewer records than the API's own total is incomplete. The smallest
- * total seen is used, so jobs deleted while the listing ran do not fail it.
+ * A listing whose pages carried fewer records than the API's own total is incomplete. The
+ * smallest total seen is used, so jobs deleted while the listing ran do not fail it. Records are
+ * counted as received (a job the API lists twice is still two of its `total`); pages repeated
+ * by a looping server never get here, pageMisfit refuses them first.
  */
 export function shortfall(args: { held: number; minTotal: number | undefined }): string | undefined {
   if (args.minTotal === undefined || args.held >= args.minTotal) return undefined;
@@ -241,15 +246,13 @@ class ListingTracker<T> {
   private readonly signatures = new Map<string, number>();
   private readonly idsByIndex = new Map<number, string[]>();
   skipped = 0;
+  /** Records the pages carried, as the API counts them. */
+  received = 0;
   firstTotal: number | undefined;
   minTotal: number | undefined;
   maxTotal: number | undefined;
 
   constructor(private readonly options: PageLoopOptions<T>) {}
-
-  get held(): number {
-    return this.byId.size;
-  }
 
   /** Adds page `index`; throws ApiError(pagination) where it does not fit. */
   add(index: number, page: Page<T>): void {
@@ -273,6 +276,7 @@ class ListingTracker<T> {
       this.maxTotal = Math.max(this.maxTotal ?? page.total, page.total);
     }
     this.skipped += page.received - page.items.length;
+    this.received += page.received;
     page.items.forEach((item, i) => {
       const id = ids[i] as string;
       const kept = this.byId.get(id);
@@ -284,13 +288,13 @@ class ListingTracker<T> {
     return isLastPage({
       received: page.received,
       pageSize: this.options.pageSize,
-      collected: this.held + this.skipped,
+      collected: this.received,
       total: page.total ?? this.maxTotal,
     });
   }
 
   finish(pages: number): Listing<T> {
-    const missing = shortfall({ held: this.held + this.skipped, minTotal: this.minTotal });
+    const missing = shortfall({ held: this.received, minTotal: this.minTotal });
     if (missing !== undefined) throw paginationError(this.options.what, missing);
     return { items: [...this.byId.values()], pages, skipped: this.skipped };
   }
