@@ -551,6 +551,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(path);
       for (const key of issue.keys) {
+        // Under auth, a mangled line can put a secret where a key should be: name only key-like text.
+        if (path.includes("auth") && !/^[a-z][a-z_]{0,39}$/.test(key)) {
+          problems.push(
+            `${formatKeyPath(path)}: an unknown key (not shown: it may hold a secret); expected one of ${allowed.join(", ")}`,
+          );
+          continue;
+        }
         const close = allowed.find((candidate) => editDistance(candidate, key) <= 2);
         const hint = close ? `did you mean ${close}? ` : "";
         problems.push(

@@ -482,6 +482,11 @@ const INVALID: Array<[string, unknown, string]> = [
     withTarget({ auth: { access_key: "AK", secret_key: "x", secretkey: SECRET } }),
     "targets[0].auth.secretkey: unknown key; did you mean secret_key? expected one of type, endpoint, access_key, secret_key, security_token, access_key_file, secret_key_file, security_token_file",
   ],
+  [
+    "a secret written where a key should be is not echoed",
+    withTarget({ auth: { access_key: "AK", secret_key: "x", [SECRET]: null } }),
+    "targets[0].auth: an unknown key (not shown: it may hold a secret); expected one of type, endpoint, access_key, secret_key, security_token, access_key_file, secret_key_file, security_token_file",
+  ],
 ];
 
 describe("validation names the key, what was wrong and what was expected", () => {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { formatDuration, parseDuration } from "../../src/config/duration.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
@@ -51,6 +52,14 @@ describe("parseDuration", () => {
     expect(formatDuration(ms)).toBe(text);
     expect(parseDuration(text)).toBe(ms);
   });
+});
+
+test("any whole number of milliseconds formats to a duration that parses back to it", () => {
+  fc.assert(
+    fc.property(fc.nat({ max: 10 * 365 * 24 * 3600 * 1000 }), (ms) => {
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
+    }),
+  );
 });
 
 describe("parseByteSize", () => {
