@@ -225,10 +225,16 @@ export function createDataArtsSource(deps: SourceDeps): DataArtsSource {
             "offset=1 answered the same first record as offset=0: the offset is ignored",
           );
         }
-        meaning = verdict === "page" ? "page" : "offset";
-        if (meaning === "page") prefetched.set(1, probe);
-        if (detected !== meaning) log.info({ paging: meaning }, "DataArts paging detected");
-        detected = meaning;
+        if (verdict === "either") {
+          // Nothing learnt (limit 1, or malformed records on page 0): record offsets give the
+          // same pages here, and nothing is cached as "detected".
+          meaning = "offset";
+        } else {
+          meaning = verdict;
+          if (meaning === "page") prefetched.set(1, probe);
+          if (detected !== meaning) log.info({ paging: meaning }, "DataArts paging detected");
+          detected = meaning;
+        }
       }
       const used = meaning ?? "offset";
       const listing = await fetchAllPages<DataArtsJobRecord>(
@@ -236,7 +242,9 @@ export function createDataArtsSource(deps: SourceDeps): DataArtsSource {
           what,
           pageSize,
           limiter,
-          idOf: (job) => job.name,
+          // With the type in the key, a server that ignores `jobType` cannot make a BATCH job
+          // hide a REAL_TIME job of the same name.
+          idOf: (job) => `${job.jobType || key.jobType}\u0000${job.name}`,
           prefetched,
           fetchPage: (index, pageSignal) => fetchRaw(offsetFor(used, index, pageSize), pageSignal),
         },

@@ -339,12 +339,14 @@ describe("DataArts source", () => {
     api.ignoreJobType = true;
     api.add("default", "BATCH", 2);
     api.add("default", "REAL_TIME", 2);
+    const shared = api.jobs.get("default/REAL_TIME")?.[1];
+    if (shared) shared.name = "batch-000"; // the same name under both types: two jobs
     const outcome = await poll(dataArtsSource(api, { jobTypes: ["BATCH", "REAL_TIME"] }));
     expect(outcome.jobs.map((j) => `${j.jobType}/${j.name}`).sort()).toEqual([
       "BATCH/batch-000",
       "BATCH/batch-001",
+      "REAL_TIME/batch-000",
       "REAL_TIME/real_time-000",
-      "REAL_TIME/real_time-001",
     ]);
   });
 
