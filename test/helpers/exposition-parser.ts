@@ -32,10 +32,13 @@ function fail(lineNo: number, line: string, why: string): never {
   throw new ExpositionError(`line ${lineNo}: ${why}: ${JSON.stringify(line)}`);
 }
 
+// Prometheus reads values with Go's strconv.ParseFloat, which takes NaN and Inf in any case
+// (prom-client writes "Nan"); our renderer writes NaN, +Inf and -Inf, as the golden files show.
 function parseValue(text: string): number | undefined {
-  if (text === "NaN") return Number.NaN;
-  if (text === "+Inf") return Number.POSITIVE_INFINITY;
-  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+  const lower = text.toLowerCase();
+  if (lower === "nan") return Number.NaN;
+  if (lower === "+inf" || lower === "inf") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf") return Number.NEGATIVE_INFINITY;
   if (!FLOAT.test(text)) return undefined;
   return Number(text);
 }
@@ -130,8 +133,13 @@ function seriesKey(sample: ParsedSample): string {
   return JSON.stringify([sample.name, ...names.map((n) => [n, sample.labels[n]])]);
 }
 
+export interface ParseOptions {
+  /** The format ignores empty lines (prom-client puts one between families); our renderer writes none. */
+  allowEmptyLines?: boolean;
+}
+
 /** Parse a whole body; throws ExpositionError on the first line that breaks the rules. */
-export function parseExposition(text: string): ParsedFamily[] {
+export function parseExposition(text: string, options: ParseOptions = {}): ParsedFamily[] {
   if (text === "") return [];
   if (!text.endsWith("\n")) throw new ExpositionError("body does not end with a newline");
   const lines = text.slice(0, -1).split("\n");
@@ -144,6 +152,7 @@ export function parseExposition(text: string): ParsedFamily[] {
 
   lines.forEach((line, index) => {
     const lineNo = index + 1;
+    if (line === "" && options.allowEmptyLines) return;
     if (line.startsWith("#")) {
       const help = /^# HELP ([^ ]+) (.*)$/.exec(line);
       const type = /^# TYPE ([^ ]+) ([a-z]+)$/.exec(line);
