@@ -170,7 +170,7 @@ export function createDataArtsSource(deps: SourceDeps): DataArtsSource {
   const { api, target, pageSize, logger } = deps;
   const path = `/v1/${target.projectId}/jobs`;
   const configured = target.dataarts.pagination;
-  const log = logger.child({ target: target.name, source: "dataarts" });
+  const log = logger.child({ source: "dataarts" });
   let detected: DataArtsOffsetMeaning | undefined;
 
   const listings: DataArtsListingKey[] = (

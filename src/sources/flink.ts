@@ -74,7 +74,7 @@ export function createFlinkSource(deps: SourceDeps): Source<"flink"> {
   const { api, target, pageSize, logger } = deps;
   const path = `/v1.0/${target.projectId}/streaming/jobs`;
   const what = "DLI Flink jobs";
-  const log = logger.child({ target: target.name, source: "flink" });
+  const log = logger.child({ source: "flink" });
 
   return {
     name: "flink",

@@ -143,7 +143,7 @@ export function createSparkSource(deps: SourceDeps): SparkSource {
   const now = deps.now ?? Date.now;
   const listPath = `/v2.0/${target.projectId}/batches`;
   const detailsCache = new Map<string, SparkDetails>();
-  const log = logger.child({ target: target.name, source: "spark" });
+  const log = logger.child({ source: "spark" });
 
   async function list(
     query: Record<string, string | number>,

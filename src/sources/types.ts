@@ -20,6 +20,7 @@ export interface SourceDeps {
   pageSize: number;
   /** Requests in flight per source poll (pages and details calls together). */
   concurrency: number;
+  /** Bound to the target by the caller; sources add `source`. */
   logger: Logger;
   /** Clock in epoch milliseconds; injectable for tests. */
   now?: () => number;
