@@ -3,7 +3,7 @@
 // adding an entry to a source's list; the state and the renderer never change for it.
 
 import type { HistogramValue } from "./render.js";
-import { isValidLabelName, isValidMetricName } from "./render.js";
+import { cutLabelValue, isValidLabelName, isValidMetricName } from "./render.js";
 
 /** Labels every job series carries first, from the target. */
 export const TARGET_LABELS = ["target", "region", "project_id"] as const;
@@ -99,8 +99,14 @@ export function checkFamilies(families: readonly FamilyBase[]): void {
   }
 }
 
+// Rows are keyed by the values as served (cut to 128 characters), so two values that differ
+// only past the cut are one series, never two identical lines.
+function servedLabels(labels: readonly string[]): string[] {
+  return labels.map(cutLabelValue);
+}
+
 function tableKey(labels: readonly string[]): string {
-  return JSON.stringify(labels);
+  return JSON.stringify(servedLabels(labels));
 }
 
 /** Values by label set: the aggregates and counters of one target and source. */
@@ -110,14 +116,14 @@ export class CountTable {
   /** Make the series exist at 0 so `increase()` sees its first change. */
   ensure(labels: readonly string[]): void {
     const key = tableKey(labels);
-    if (!this.rows.has(key)) this.rows.set(key, { labels: [...labels], value: 0 });
+    if (!this.rows.has(key)) this.rows.set(key, { labels: servedLabels(labels), value: 0 });
   }
 
   add(labels: readonly string[], amount = 1): void {
     const key = tableKey(labels);
     const row = this.rows.get(key);
     if (row) row.value += amount;
-    else this.rows.set(key, { labels: [...labels], value: amount });
+    else this.rows.set(key, { labels: servedLabels(labels), value: amount });
   }
 
   get(labels: readonly string[]): number {
@@ -152,7 +158,10 @@ export class HistogramTable {
     const key = tableKey(labels);
     let row = this.rows.get(key);
     if (!row) {
-      row = { labels: [...labels], histogram: { counts: this.bounds.map(() => 0), count: 0, sum: 0 } };
+      row = {
+        labels: servedLabels(labels),
+        histogram: { counts: this.bounds.map(() => 0), count: 0, sum: 0 },
+      };
       this.rows.set(key, row);
     }
     return row.histogram;

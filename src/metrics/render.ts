@@ -146,24 +146,18 @@ export interface FamilyHeader {
 /**
  * The whole body from pre-rendered chunks: for each family in order, its header once, then
  * every chunk of it (one per target and source) in the order given. Families without any
- * sample are left out. Cost: the size of the answer.
+ * sample are left out. Chunks are UTF-8 already, so this is one copy: the cost is the size of
+ * the answer, whatever the number of jobs.
  */
 export function assembleExposition(
   families: readonly FamilyHeader[],
-  chunksOf: (family: string) => readonly string[],
-): string {
-  const parts: string[] = [];
+  chunksOf: (family: string) => readonly Buffer[],
+): Buffer {
+  const parts: Buffer[] = [];
   for (const family of families) {
-    const chunks = chunksOf(family.name);
-    let header = false;
-    for (const chunk of chunks) {
-      if (chunk.length === 0) continue;
-      if (!header) {
-        parts.push(renderHeader(family.name, family.help, family.type));
-        header = true;
-      }
-      parts.push(chunk);
-    }
+    const chunks = chunksOf(family.name).filter((chunk) => chunk.length > 0);
+    if (chunks.length === 0) continue;
+    parts.push(Buffer.from(renderHeader(family.name, family.help, family.type), "utf8"), ...chunks);
   }
-  return parts.join("");
+  return Buffer.concat(parts);
 }

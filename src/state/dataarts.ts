@@ -10,6 +10,7 @@ import {
   hasLastInstance,
 } from "../metrics/dataarts.js";
 import { CountTable } from "../metrics/family.js";
+import { cutLabelValue } from "../metrics/render.js";
 import type { DataArtsJob } from "../model.js";
 import type { SourceTracker } from "./tracker.js";
 
@@ -20,6 +21,8 @@ const NOT_ENDED: readonly string[] = ["waiting", "running"];
 const IDLE_STATUSES: readonly string[] = ["stopped", "paused"];
 
 interface Seen {
+  /** workspace, job_name, job_type */
+  labels: readonly string[];
   status: string;
   instanceStatus: string;
   /** End time of the last instance counted (or taken as baseline). */
@@ -36,8 +39,13 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   private jobs = new CountTable();
   private readonly instancesFinished = new CountTable();
 
+  // The served identity: names equal after the 128-character cut are one series, so one job.
   key(job: DataArtsJob): string {
-    return JSON.stringify([job.workspace, job.jobType, job.name]);
+    return JSON.stringify([
+      cutLabelValue(job.workspace),
+      cutLabelValue(job.jobType),
+      cutLabelValue(job.name),
+    ]);
   }
 
   observe(jobs: readonly DataArtsJob[], _nowMs: number, baseline: boolean): string[] {
@@ -49,13 +57,14 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
       if (!this.groups.has(groupKey))
         this.groups.set(groupKey, { workspace: job.workspace, jobType: job.jobType });
       const previous = this.previous.get(key);
+      const labels = [job.workspace, job.name, job.jobType];
       const seen: Seen = previous ?? {
+        labels,
         status: "",
         instanceStatus: "",
         countedEndMs: undefined,
         counterStatuses: new Set(),
       };
-      const labels = [job.workspace, job.name, job.jobType];
       if (seen.status !== job.status && !dataArtsStatuses(job.jobType).includes(job.status)) {
         unknown.push(job.status);
       }
@@ -95,9 +104,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     // A job gone from a complete listing was deleted: its counter rows go with it.
     for (const [key, seen] of this.previous) {
       if (current.has(key)) continue;
-      const [workspace, jobType, name] = JSON.parse(key) as [string, string, string];
-      for (const status of seen.counterStatuses)
-        this.instancesFinished.delete([workspace, name, jobType, status]);
+      for (const status of seen.counterStatuses) this.instancesFinished.delete([...seen.labels, status]);
     }
     this.previous = current;
     const counts = new CountTable();

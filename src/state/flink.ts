@@ -8,6 +8,7 @@ import {
   type FlinkAggregates,
   flinkFamilies,
 } from "../metrics/flink.js";
+import { cutLabelValue } from "../metrics/render.js";
 import type { FlinkJob } from "../model.js";
 import type { SourceTracker } from "./tracker.js";
 
@@ -22,8 +23,9 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
   private jobs = new CountTable();
   private readonly statusChanges = new CountTable();
 
+  // The served identity: two ids equal after the 128-character cut are one series, so one job.
   key(job: FlinkJob): string {
-    return job.id;
+    return cutLabelValue(job.id);
   }
 
   observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean): string[] {
@@ -34,12 +36,13 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
         this.queues.add(job.queue);
         for (const status of KNOWN) this.statusChanges.ensure([job.queue, status]);
       }
-      if (this.previous.get(job.id) !== job.status) {
+      const key = this.key(job);
+      if (this.previous.get(key) !== job.status) {
         if (!KNOWN.includes(job.status)) unknown.push(job.status);
         // A job new since the last poll entered its status too; the baseline counts nothing.
         if (!baseline) this.statusChanges.add([job.queue, job.status]);
       }
-      current.set(job.id, job.status);
+      current.set(key, job.status);
     }
     this.previous = current;
     const counts = new CountTable();

@@ -2,6 +2,7 @@
 // their final duration observed; per-job series of finished jobs are kept for a while only.
 
 import { CountTable, HistogramTable } from "../metrics/family.js";
+import { cutLabelValue } from "../metrics/render.js";
 import {
   SPARK_RUN_DURATION_BUCKETS,
   SPARK_STATES,
@@ -39,15 +40,17 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
 
   constructor(private readonly settings: () => TrackerSettings) {}
 
+  // The served identity: two ids equal after the 128-character cut are one series, so one job.
   key(job: SparkJob): string {
-    return job.id;
+    return cutLabelValue(job.id);
   }
 
   observe(jobs: readonly SparkJob[], nowMs: number, baseline: boolean): string[] {
     const unknown: string[] = [];
     for (const job of jobs) {
       this.seeQueue(job.queue);
-      const previous = this.memory.get(job.id);
+      const key = this.key(job);
+      const previous = this.memory.get(key);
       if (previous?.state !== job.state) {
         if (!KNOWN.includes(job.state)) unknown.push(job.state);
         const alreadyFinished = previous !== undefined && isTerminal(previous.state);
@@ -59,7 +62,7 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
           if (duration !== undefined) this.runDurations.observe([job.queue, job.state], duration);
         }
       }
-      this.memory.set(job.id, { state: job.state, lastSeenMs: nowMs });
+      this.memory.set(key, { state: job.state, lastSeenMs: nowMs });
     }
     const forgetBefore = nowMs - this.settings().forgetAfterMs;
     for (const [id, seen] of this.memory) {

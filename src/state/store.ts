@@ -5,7 +5,13 @@
 
 import type { TargetConfig } from "../config/types.js";
 import { dataArtsFamilies } from "../metrics/dataarts.js";
-import { checkFamilies, type Family, type SampleOptions, type StateSeriesMode } from "../metrics/family.js";
+import {
+  checkFamilies,
+  type Family,
+  type Sample,
+  type SampleOptions,
+  type StateSeriesMode,
+} from "../metrics/family.js";
 import { flinkFamilies } from "../metrics/flink.js";
 import {
   assembleExposition,
@@ -67,7 +73,8 @@ interface Slot {
   stale: boolean;
   /** Jobs whose per-job series were served at the last render (retention shrinks it). */
   servedJobs: number;
-  chunks: Map<string, string>;
+  /** Rendered lines per family, UTF-8. */
+  chunks: Map<string, Buffer>;
 }
 
 interface TargetEntry {
@@ -173,11 +180,17 @@ export class JobStore {
 
   /** The exposition text of every job family, cached until something changes. */
   render(): string {
-    if (this.cachedText === undefined) {
+    if (this.cachedText === undefined) this.cachedText = this.renderBuffer().toString("utf8");
+    return this.cachedText;
+  }
+
+  /** The same body as UTF-8 bytes, assembled once per change from the per-family chunks. */
+  renderBuffer(): Buffer {
+    if (this.cachedBuffer === undefined) {
       const entries = [...this.targets.values()];
-      this.cachedText = assembleExposition(JOB_FAMILIES, (family) => {
+      this.cachedBuffer = assembleExposition(JOB_FAMILIES, (family) => {
         const source = SOURCE_OF_FAMILY.get(family) as SourceName;
-        const chunks: string[] = [];
+        const chunks: Buffer[] = [];
         for (const entry of entries) {
           const chunk = entry.slots.get(source)?.chunks.get(family);
           if (chunk) chunks.push(chunk);
@@ -185,12 +198,6 @@ export class JobStore {
         return chunks;
       });
     }
-    return this.cachedText;
-  }
-
-  /** The same text as UTF-8, cached too. */
-  renderBuffer(): Buffer {
-    if (this.cachedBuffer === undefined) this.cachedBuffer = Buffer.from(this.render(), "utf8");
     return this.cachedBuffer;
   }
 
@@ -247,34 +254,27 @@ export class JobStore {
   private renderSlot(entry: TargetEntry, slot: Slot, nowMs: number): number {
     const tracker = slot.tracker;
     const families = tracker.families as ReadonlyArray<Family<unknown, unknown>>;
-    const chunks = new Map<string, string>();
+    const chunks = new Map<string, Buffer>();
     let dropped = 0;
     slot.servedJobs = 0;
 
     if (slot.jobs !== undefined && !slot.stale) {
       const jobFamilies = families.filter((f) => f.kind === "job");
-      const rendered: Array<{ job: unknown; index: number; lines: string[]; series: number }> = [];
+      const served: Array<{ job: unknown; index: number; samples: Sample[][]; series: number }> = [];
       let total = 0;
       for (const job of slot.jobs) {
         if (!tracker.serves(job, nowMs)) continue;
-        const lines: string[] = [];
+        const samples = jobFamilies.map((family) => family.fromJob(job, this.sampleOptions));
         let series = 0;
-        for (const family of jobFamilies) {
-          let text = "";
-          for (const sample of family.fromJob(job, this.sampleOptions)) {
-            text += renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value);
-            series++;
-          }
-          lines.push(text);
-        }
-        rendered.push({ job, index: rendered.length, lines, series });
+        for (const list of samples) series += list.length;
+        served.push({ job, index: served.length, samples, series });
         total += series;
       }
-      let kept = rendered;
+      let kept = served;
       const max = this.options.maxSeriesPerSource;
       if (total > max) {
         // Keep the most wanted jobs whole, in the guard's order, until the budget is spent.
-        const byRank = [...rendered].sort(
+        const byRank = [...served].sort(
           (a, b) => compareRank(tracker.dropRank(b.job), tracker.dropRank(a.job)) || a.index - b.index,
         );
         const keep = new Set<number>();
@@ -284,14 +284,20 @@ export class JobStore {
           budget -= item.series;
           keep.add(item.index);
         }
-        kept = rendered.filter((item) => keep.has(item.index));
-        for (const item of rendered) if (!keep.has(item.index)) dropped += item.series;
+        kept = served.filter((item) => keep.has(item.index));
+        for (const item of served) if (!keep.has(item.index)) dropped += item.series;
       }
-      slot.servedJobs = rendered.length;
+      slot.servedJobs = served.length;
       jobFamilies.forEach((family, i) => {
-        let text = "";
-        for (const item of kept) text += item.lines[i];
-        if (text) chunks.set(family.name, text);
+        const lines: string[] = [];
+        for (const item of kept) {
+          for (const sample of item.samples[i] as Sample[]) {
+            lines.push(
+              renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+            );
+          }
+        }
+        if (lines.length > 0) chunks.set(family.name, Buffer.from(lines.join(""), "utf8"));
       });
     }
 
@@ -299,23 +305,19 @@ export class JobStore {
     for (const family of families) {
       if (family.kind !== "aggregate") continue;
       if (slot.jobs === undefined || (slot.stale && !family.keepWhenStale)) continue;
-      let text = "";
+      const lines: string[] = [];
       if (family.type === "histogram") {
         for (const sample of family.fromAggregates(aggregates)) {
-          text += renderHistogram(
-            family.name,
-            entry.prefix,
-            family.labelNames,
-            sample.labels,
-            sample.histogram,
+          lines.push(
+            renderHistogram(family.name, entry.prefix, family.labelNames, sample.labels, sample.histogram),
           );
         }
       } else {
         for (const sample of family.fromAggregates(aggregates)) {
-          text += renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value);
+          lines.push(renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value));
         }
       }
-      if (text) chunks.set(family.name, text);
+      if (lines.length > 0) chunks.set(family.name, Buffer.from(lines.join(""), "utf8"));
     }
     slot.chunks = chunks;
     return dropped;

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -96,8 +97,12 @@ describe("renderer", () => {
   });
 
   it("writes HELP and TYPE once per family across chunks and leaves out empty families", () => {
-    const chunks: Record<string, string[]> = { a: ["a 1\n", "", "a 2\n"], b: [""], c: [] };
-    const text = assembleExposition(
+    const chunks: Record<string, Buffer[]> = {
+      a: [Buffer.from("a 1\n"), Buffer.alloc(0), Buffer.from("a 2\n")],
+      b: [Buffer.alloc(0)],
+      c: [],
+    };
+    const body = assembleExposition(
       [
         { name: "a", help: "A.", type: "gauge" },
         { name: "b", help: "B.", type: "gauge" },
@@ -105,7 +110,7 @@ describe("renderer", () => {
       ],
       (name) => chunks[name] ?? [],
     );
-    expect(text).toBe("# HELP a A.\n# TYPE a gauge\na 1\na 2\n");
+    expect(body.toString("utf8")).toBe("# HELP a A.\n# TYPE a gauge\na 1\na 2\n");
   });
 });
 
@@ -221,4 +226,55 @@ describe("whatever a job holds, every line is valid and parses back to the cut v
       { numRuns: 300 },
     );
   });
+});
+
+describe("promtool agrees", () => {
+  const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
+  const promtool = found.status === 0 ? found.stdout.trim() : undefined;
+
+  it.skipIf(promtool === undefined)(
+    "promtool check metrics accepts a body full of hostile names (skipped: promtool is not installed)",
+    () => {
+      const store = new JobStore({ staleAfterMs: 60_000, stateSeries: "all", maxSeriesPerSource: 10_000 });
+      const hostile = [
+        'q"uote',
+        "back\\slash\\",
+        "new\nline",
+        "cr\rtab\tnul\0",
+        "lone\uD800high",
+        "lone\uDC00low",
+        "😀".repeat(130),
+        `${"a".repeat(127)}\\`,
+        "} 1\n# HELP fake x",
+        "",
+      ];
+      hostile.forEach((name, i) => {
+        const target = { name: `t${i}-${name}`, region: name, projectId: name };
+        store.applySuccess(
+          target,
+          "flink",
+          [
+            {
+              id: String(i),
+              name,
+              queue: name,
+              jobType: name,
+              userName: name,
+              status: name,
+              createdMs: 1,
+              startMs: undefined,
+              durationMs: 2,
+              restarts: 0,
+            },
+          ],
+          1000,
+        );
+      });
+      const body = store.renderBuffer();
+      const result = spawnSync(promtool as string, ["check", "metrics"], { input: body, encoding: "utf8" });
+      expect(result.stderr + result.stdout).toBe("");
+      expect(result.status).toBe(0);
+      expect(() => parseExposition(body.toString("utf8"))).not.toThrow();
+    },
+  );
 });

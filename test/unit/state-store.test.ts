@@ -196,6 +196,28 @@ describe("targets and rendering", () => {
     expect(observer.held.get("prod/flink")).toBe(1);
   });
 
+  it("two jobs whose identities are equal after the 128-character cut are served as one, never as duplicate series", () => {
+    const { store } = newStore();
+    const base = "n".repeat(128);
+    store.applySuccess(
+      PROD,
+      "dataarts",
+      [dataarts(`${base}-a`, "scheduling"), dataarts(`${base}-b`, "paused")],
+      T0,
+    );
+    store.applySuccess(
+      PROD,
+      "dataarts",
+      [dataarts(`${base}-a`, "scheduling"), dataarts(`${base}-b`, "paused")],
+      T0 + MIN,
+    );
+    store.applySuccess(PROD, "spark", [spark(`${base}-1`, "running"), spark(`${base}-2`, "running")], T0);
+    const families = parseExposition(store.render());
+    const info = families.find((f) => f.name === "huaweicloud_dataarts_job_info");
+    expect(info?.samples).toHaveLength(1);
+    expect(families.find((f) => f.name === "huaweicloud_dli_spark_job_info")?.samples).toHaveLength(1);
+  });
+
   it("jobs are ordered by identity, whatever order the API listed them in", () => {
     const a = newStore().store;
     const b = newStore().store;
