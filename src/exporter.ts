@@ -6,7 +6,7 @@ import type { Dispatcher } from "undici";
 import { parseListenAddress } from "./config/listen-address.js";
 import type { ExporterConfig, TargetConfig } from "./config/types.js";
 import type { AuthGuard } from "./huaweicloud/auth-guard.js";
-import { HuaweiCloudClient } from "./huaweicloud/client.js";
+import { HuaweiCloudClient, type HuaweiCloudClientOptions } from "./huaweicloud/client.js";
 import { createCredentialProvider } from "./huaweicloud/credentials.js";
 import type { CredentialProvider } from "./huaweicloud/types.js";
 import type { Logger } from "./logger.js";
@@ -28,6 +28,10 @@ export interface ExporterOptions {
   authGuard?: AuthGuard;
   /** prom-client's process_* and nodejs_* metrics (default true). */
   defaultMetrics?: boolean;
+  /** Tests: the clock of polls, staleness and retention (epoch ms). */
+  now?: () => number;
+  /** Tests: client settings such as a faster back-off. */
+  client?: Pick<HuaweiCloudClientOptions, "backoff" | "sleep" | "random">;
 }
 
 export interface RunningExporter {
@@ -74,6 +78,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       logger: targetLogger,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.authGuard ? { authGuard: options.authGuard } : {}),
+      ...options.client,
     });
     clients.push(client);
     const sources = createSources({
@@ -82,6 +87,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       pageSize: config.poll.pageSize,
       concurrency: config.poll.concurrency,
       logger: targetLogger,
+      ...(options.now ? { now: options.now } : {}),
     });
     selfMetrics.addTarget(
       target.name,
@@ -89,7 +95,16 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     );
     const identity = identityOf(target);
     for (const source of sources) {
-      pollers.push(new SourcePoller({ target: identity, source, sink: store, metrics: selfMetrics, logger }));
+      pollers.push(
+        new SourcePoller({
+          target: identity,
+          source,
+          sink: store,
+          metrics: selfMetrics,
+          logger,
+          ...(options.now ? { now: options.now } : {}),
+        }),
+      );
     }
   }
 
