@@ -22,7 +22,13 @@ export type AuthOutcome =
   /** The gateway accepted the key (2xx, or a 4xx about the request itself). */
   | "accepted"
   /** Nothing learnt about the key (network error, timeout, 5xx, throttling). */
-  | "unknown";
+  | "unknown"
+  /**
+   * The caller gave up on a request that may already have reached the gateway (a sibling
+   * page failed and the poll aborted the rest). For a key not known good it counts as a
+   * failure: the gateway may have counted it, and its lock is what the budget protects.
+   */
+  | "abandoned";
 
 export interface AuthPermit {
   /** Must be called exactly once, when the answer (or failure) is known. */
@@ -86,7 +92,7 @@ export class AuthGuard {
         if (released) return;
         released = true;
         record.inFlight--;
-        if (outcome === "auth_failure") {
+        if (outcome === "auth_failure" || (outcome === "abandoned" && !record.trusted)) {
           record.failures.push(this.now());
           record.trusted = false;
         } else if (outcome === "accepted") {

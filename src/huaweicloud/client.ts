@@ -272,7 +272,7 @@ export class HuaweiCloudClient implements ApiGetter {
       result = await this.attempt(request, target, credential, signal);
       return result;
     } finally {
-      permit.release(result?.authOutcome ?? "unknown");
+      permit.release(result?.authOutcome ?? (signal?.aborted ? "abandoned" : "unknown"));
     }
   }
 
