@@ -25,6 +25,8 @@ export interface HarnessOptions {
   exporter?: Partial<ExporterOptions>;
   /** Shapes the simulated world before the exporter's first poll (its counter baseline). */
   beforeStart?: (sim: Simulator) => void;
+  /** Default true: return once the first poll of every source has ended. */
+  waitForFirstPolls?: boolean;
 }
 
 export interface Harness {
@@ -77,7 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.now ? { now: options.now } : {}),
     ...options.exporter,
   });
-  await exporter.firstPolls;
+  if (options.waitForFirstPolls !== false) await exporter.firstPolls;
   const scrape = async (path = config.server.metricsPath) => {
     const res = await fetch(`${exporter.url}${path}`);
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
