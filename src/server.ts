@@ -7,21 +7,17 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import express, { type Request, type Response } from "express";
 import type { ListenAddress } from "./config/listen-address.js";
+import { type LandingPageInput, renderLandingPage } from "./landing.js";
 import type { Logger } from "./logger.js";
-import type { SourceStatus } from "./poller.js";
 
 const gzipAsync = promisify(gzip);
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-export interface ServerDeps {
-  metricsPath: string;
+/** The landing page's input (version, targets, statuses, metrics path) and the rest. */
+export interface ServerDeps extends LandingPageInput {
   /** The whole exposition body: job families and the exporter's own metrics. */
   renderMetrics(): Promise<string>;
-  statuses(): SourceStatus[];
-  /** Target name → region and project, for the landing page. */
-  targets(): Array<{ name: string; region: string; projectId: string }>;
-  version: string;
   logger: Logger;
 }
 
@@ -119,80 +115,4 @@ export function listen(app: express.Express, address: ListenAddress): Promise<Ru
       });
     });
   });
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
-
-function isoOrDash(ms: number | undefined): string {
-  return ms === undefined ? "–" : new Date(ms).toISOString();
-}
-
-/** A page that needs no JavaScript: who is watched, and how each source's last poll went. */
-export function renderLandingPage(
-  deps: Pick<ServerDeps, "statuses" | "targets" | "version" | "metricsPath">,
-): string {
-  const targets = deps
-    .targets()
-    .map(
-      (t) =>
-        `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(t.region)}</td><td><code>${escapeHtml(t.projectId)}</code></td></tr>`,
-    )
-    .join("\n");
-  const rows = deps
-    .statuses()
-    .map((s) => {
-      const err = s.lastError
-        ? `${escapeHtml(s.lastError.reason)}: ${escapeHtml(s.lastError.message)}${
-            s.lastError.requestId ? ` (request id <code>${escapeHtml(s.lastError.requestId)}</code>)` : ""
-          }`
-        : "";
-      return `<tr class="${s.lastResult}"><td>${escapeHtml(s.target)}</td><td>${s.source}</td><td>${s.lastResult}${
-        s.running ? " (polling)" : ""
-      }</td><td>${isoOrDash(s.lastPollEndMs)}</td><td>${isoOrDash(s.lastSuccessMs)}</td><td>${
-        s.jobs ?? "–"
-      }</td><td>${s.pages ?? "–"}</td><td>${s.requests ?? "–"}</td><td>${
-        s.lastDurationSeconds === undefined ? "–" : s.lastDurationSeconds.toFixed(3)
-      }</td><td>${err}</td></tr>`;
-    })
-    .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Huawei Cloud job exporter</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin-bottom:1.5em}
-td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}
-tr.error td{background:#fff0f0}
-tr.success td:nth-child(3){color:#060}
-</style>
-</head>
-<body>
-<h1>Huawei Cloud job exporter</h1>
-<p>Version ${escapeHtml(deps.version)}. Metrics: <a href="${escapeHtml(deps.metricsPath)}">${escapeHtml(deps.metricsPath)}</a>
-· <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a></p>
-<h2>Targets</h2>
-<table>
-<thead><tr><th>target</th><th>region</th><th>project id</th></tr></thead>
-<tbody>
-${targets}
-</tbody>
-</table>
-<h2>Sources</h2>
-<table id="sources">
-<thead><tr><th>target</th><th>source</th><th>last result</th><th>last poll end</th><th>last success</th><th>jobs</th><th>pages</th><th>requests</th><th>duration (s)</th><th>last error</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
-</body>
-</html>
-`;
 }
