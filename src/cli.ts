@@ -14,6 +14,12 @@ export interface CommandLine {
   demo: boolean;
   listenAddress?: string;
   logLevel?: LogLevel;
+  /** --shard N: overrides sharding.shard. */
+  shard?: number;
+  /** --total-shards M: overrides sharding.total_shards. */
+  totalShards?: number;
+  /** --shard-from-hostname: the shard is the pod ordinal at the end of the host name. */
+  shardFromHostname?: true;
   version: boolean;
   help: boolean;
 }
@@ -36,6 +42,9 @@ Flags:
   --listen-address HOST:PORT    override server.listen_address (also with --demo); port 0 picks
                                 a free port
   --log-level LEVEL             one of ${LOG_LEVELS.join(", ")} (default info)
+  --shard N                     poll only the targets of shard N (0-based; see docs/operations.md)
+  --total-shards M              processes sharing the targets (default 1: every target)
+  --shard-from-hostname         shard = the pod ordinal ending the host name (StatefulSet)
   --version                     print the version and exit
   -h, --help                    print this help and exit
 
@@ -52,6 +61,9 @@ const FLAGS = {
   demo: { type: "boolean" },
   "listen-address": { type: "string" },
   "log-level": { type: "string" },
+  shard: { type: "string" },
+  "total-shards": { type: "string" },
+  "shard-from-hostname": { type: "boolean" },
   version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -62,6 +74,8 @@ const PLACEHOLDER: Partial<Record<FlagName, string>> = {
   config: "FILE",
   "listen-address": "HOST:PORT",
   "log-level": "LEVEL",
+  shard: "N",
+  "total-shards": "M",
 };
 
 const COMMANDS: readonly string[] = ["check"];
@@ -140,6 +154,30 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       );
     }
     line.listenAddress = listenAddress;
+  }
+
+  if (seen.has("shard-from-hostname")) line.shardFromHostname = true;
+  const wholeNumber = (name: FlagName, min: number, max: number) => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d{1,4}$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw usage(
+        `--${name} "${value}" is not a whole number from ${min} to ${max}; expected --${name} ${PLACEHOLDER[name]}`,
+      );
+    }
+    return Number(value);
+  };
+  const shard = wholeNumber("shard", 0, 999);
+  const totalShards = wholeNumber("total-shards", 1, 1000);
+  if (shard !== undefined) line.shard = shard;
+  if (totalShards !== undefined) line.totalShards = totalShards;
+  if (shard !== undefined && line.shardFromHostname) {
+    throw usage("--shard and --shard-from-hostname cannot be combined; expected one of them");
+  }
+  if (shard !== undefined && totalShards !== undefined && shard >= totalShards) {
+    throw usage(
+      `--shard ${shard} is not below --total-shards ${totalShards}; expected a shard from 0 to ${totalShards - 1}`,
+    );
   }
 
   const logLevel = text("log-level");

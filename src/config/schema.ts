@@ -15,7 +15,7 @@ import {
   scheduleProblem,
 } from "./schedule.js";
 import { parseByteSize } from "./size.js";
-import type { AuthConfig, ExporterConfig, TargetConfig } from "./types.js";
+import type { AuthConfig, ExporterConfig, ShardingConfig, TargetConfig } from "./types.js";
 
 export const DEFAULT_METADATA_ENDPOINT = "http://169.254.169.254";
 /** stale_after is this many poll intervals unless set. */
@@ -280,6 +280,30 @@ const metricsSchema = section({
   maxSeriesPerSource: m.max_series_per_source,
 }));
 
+export const MAX_TOTAL_SHARDS = 1000;
+
+const shardingSchema = section({
+  shard: leaf(integer(0, MAX_TOTAL_SHARDS - 1, 0)),
+  total_shards: leaf(integer(1, MAX_TOTAL_SHARDS, 1)),
+  shard_from_hostname: leaf(boolean(false)),
+})
+  .superRefine((s, ctx) => {
+    if (!s.shard_from_hostname && s.shard >= s.total_shards) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["shard"],
+        message: `${s.shard} given; expected a shard from 0 to ${s.total_shards - 1} (total_shards is ${s.total_shards})`,
+      });
+    }
+  })
+  .transform(
+    (s): ShardingConfig => ({
+      shard: s.shard,
+      totalShards: s.total_shards,
+      shardFromHostname: s.shard_from_hostname,
+    }),
+  );
+
 const AKSK_KEYS = [
   "access_key",
   "secret_key",
@@ -453,6 +477,7 @@ export const configFileSchema = z
     poll: pollSchema,
     metrics: metricsSchema,
     targets: targetsSchema,
+    sharding: shardingSchema,
   })
   .transform((c): ExporterConfig => c);
 

@@ -66,4 +66,17 @@ export interface ExporterConfig {
     maxSeriesPerSource: number;
   };
   targets: TargetConfig[];
+  /**
+   * Several replicas sharing one file: this process polls only the targets whose name hashes to
+   * its shard (src/shard.ts). Absent means one shard, every target.
+   */
+  sharding?: ShardingConfig;
+}
+
+export interface ShardingConfig {
+  /** 0-based; ignored when shardFromHostname is set. */
+  shard: number;
+  totalShards: number;
+  /** Take the shard from the pod ordinal at the end of the host name (StatefulSet). */
+  shardFromHostname: boolean;
 }

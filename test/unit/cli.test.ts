@@ -32,15 +32,15 @@ describe("bad command lines: one message naming the flag", () => {
   test.each<[string[], string]>([
     [
       ["--bogus"],
-      "unknown flag --bogus; expected one of --config, --demo, --listen-address, --log-level, --version, --help, -h",
+      "unknown flag --bogus; expected one of --config, --demo, --listen-address, --log-level, --shard, --total-shards, --shard-from-hostname, --version, --help, -h",
     ],
     [
       ["-x"],
-      "unknown flag -x; expected one of --config, --demo, --listen-address, --log-level, --version, --help, -h",
+      "unknown flag -x; expected one of --config, --demo, --listen-address, --log-level, --shard, --total-shards, --shard-from-hostname, --version, --help, -h",
     ],
     [
       ["-hd"],
-      "unknown flag -d; expected one of --config, --demo, --listen-address, --log-level, --version, --help, -h",
+      "unknown flag -d; expected one of --config, --demo, --listen-address, --log-level, --shard, --total-shards, --shard-from-hostname, --version, --help, -h",
     ],
     [["--config"], "--config needs a value; expected --config FILE"],
     [["--config", "--demo"], "--config needs a value; expected --config FILE"],
