@@ -45,6 +45,8 @@ export class SelfMetrics implements StoreObserver {
   private readonly jobs: Gauge<"target" | "source">;
   private readonly unknownStates: Counter<"source" | "state">;
   private readonly seriesDropped: Counter<"target" | "source">;
+  private readonly reloadSuccessful: Gauge;
+  private readonly reloadSuccessTime: Gauge;
   /** Codes seen per target, so a removed target's request series can be found. */
   private readonly codesSeen = new Map<string, Set<string>>();
 
@@ -116,6 +118,17 @@ export class SelfMetrics implements StoreObserver {
       name: `${PREFIX}series_dropped_total`,
       help: "Per-job series left out by metrics.max_series_per_source, summed over complete polls.",
       labelNames: ["target", "source"],
+      registers,
+    });
+    // As Prometheus reports its own configuration: the start-up load counts as a reload.
+    this.reloadSuccessful = new Gauge({
+      name: `${PREFIX}config_last_reload_successful`,
+      help: "1 when the last configuration load (start, SIGHUP or file change) was applied, 0 when it was refused.",
+      registers,
+    });
+    this.reloadSuccessTime = new Gauge({
+      name: `${PREFIX}config_last_reload_success_timestamp_seconds`,
+      help: "When the configuration was last applied, seconds since the epoch.",
       registers,
     });
     const buildInfo = new Gauge({
@@ -210,6 +223,12 @@ export class SelfMetrics implements StoreObserver {
 
   setJobsHeld(target: string, source: SourceName, count: number): void {
     this.jobs.set({ target: targetLabel(target), source }, count);
+  }
+
+  /** A configuration load ended: applied (success) or refused, the old one still running. */
+  observeConfigReload(success: boolean, nowMs: number): void {
+    this.reloadSuccessful.set(success ? 1 : 0);
+    if (success) this.reloadSuccessTime.set(nowMs / 1000);
   }
 
   /** Every series of a target goes (a target removed from the configuration). */
