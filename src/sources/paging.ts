@@ -152,6 +152,21 @@ export function shortfall(args: { held: number; minTotal: number | undefined }):
   return `the API reported ${args.minTotal} records but its pages held ${args.held}`;
 }
 
+/**
+ * A listing that stopped on a full page because the total was reached, while its pages carried
+ * more records than that total: the total undercounts, so there may be pages after it. (Where the
+ * last page is short the listing is whole whatever the total says; jobs created while the
+ * listing runs raise the total on later pages, so they never get here.)
+ */
+export function overshoot(args: {
+  held: number;
+  maxTotal: number | undefined;
+  lastPageFull: boolean;
+}): string | undefined {
+  if (!args.lastPageFull || args.maxTotal === undefined || args.held <= args.maxTotal) return undefined;
+  return `the API reported a total of ${args.maxTotal} records but its pages held ${args.held}, the last one full`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bounded concurrency
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +266,8 @@ class ListingTracker<T> {
   firstTotal: number | undefined;
   minTotal: number | undefined;
   maxTotal: number | undefined;
+  /** The page the listing ended on was full (the loop stopped because the total was reached). */
+  lastPageFull = false;
 
   constructor(private readonly options: PageLoopOptions<T>) {}
 
@@ -285,6 +302,7 @@ class ListingTracker<T> {
   }
 
   ended(page: Page<T>): boolean {
+    this.lastPageFull = page.received >= this.options.pageSize;
     return isLastPage({
       received: page.received,
       pageSize: this.options.pageSize,
@@ -294,7 +312,9 @@ class ListingTracker<T> {
   }
 
   finish(pages: number): Listing<T> {
-    const missing = shortfall({ held: this.received, minTotal: this.minTotal });
+    const missing =
+      shortfall({ held: this.received, minTotal: this.minTotal }) ??
+      overshoot({ held: this.received, maxTotal: this.maxTotal, lastPageFull: this.lastPageFull });
     if (missing !== undefined) throw paginationError(this.options.what, missing);
     return { items: [...this.byId.values()], pages, skipped: this.skipped };
   }
@@ -368,7 +388,8 @@ export async function fetchAllPages<T>(
       const lastIndex = fetched[fetched.length - 1] ?? 0;
       last = results.get(lastIndex) ?? first;
       next = lastIndex + 1;
-      if (stopAfter !== Number.POSITIVE_INFINITY || tracker.ended(last)) return tracker.finish(calls);
+      // ended() first: it also notes whether the listing stopped on a full page.
+      if (tracker.ended(last) || stopAfter !== Number.POSITIVE_INFINITY) return tracker.finish(calls);
     }
   }
 
