@@ -66,7 +66,7 @@ export async function startInterceptProxy(
         method: (req.method ?? "GET") as "GET",
         headers,
       });
-      let body = Buffer.from(await answer.body.arrayBuffer());
+      let body: Buffer = Buffer.from(await answer.body.arrayBuffer());
       const url = new URL(req.url ?? "/", "http://proxy");
       const changed = proxy.onAnswer?.({
         path: url.pathname,
