@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import express, { type Request, type Response } from "express";
 import type { ListenAddress } from "./config/listen-address.js";
+import { type BundledDashboard, dashboardsRouter, loadDashboards } from "./dashboards.js";
 import { type LandingPageInput, renderLandingPage } from "./landing.js";
 import type { Logger } from "./logger.js";
 
@@ -19,6 +20,8 @@ export interface ServerDeps extends LandingPageInput {
   /** The whole exposition body: job families and the exporter's own metrics. */
   renderMetrics(): Promise<string>;
   logger: Logger;
+  /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
+  dashboards?: readonly BundledDashboard[];
 }
 
 export function createApp(deps: ServerDeps): express.Express {
@@ -62,6 +65,8 @@ export function createApp(deps: ServerDeps): express.Express {
   app.get("/", (_req, res) => {
     res.type("text/html").send(renderLandingPage(deps));
   });
+
+  app.use("/dashboards", dashboardsRouter(deps.dashboards ?? loadDashboards()));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).type("text/plain").send("not found\n");

@@ -1,0 +1,155 @@
+// DataArts Studio Factory jobs: status per workspace and job type, batch jobs whose last
+// instance failed, failed instances per hour, and how long ago each batch job last ran.
+
+import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+  BY_PROJECT,
+  BY_WORKSPACE,
+  datasourceVariable,
+  labelVariable,
+  mergeAndHide,
+  query,
+  redFrom,
+  stackedTimeseries,
+  stat,
+  TAGS,
+  table,
+  targetAndProject,
+  timeseries,
+} from "./panels.js";
+
+export const DATAARTS_UID = "hwc-jobs-dataarts";
+
+/** Last-instance statuses that mean the last run went wrong. */
+export const DATAARTS_FAILED_INSTANCE = "fail|running-exception";
+
+export function dataartsDashboard(): DashboardBuilder {
+  return new DashboardBuilder("Huawei Cloud jobs / DataArts Studio jobs")
+    .uid(DATAARTS_UID)
+    .description("DataArts Studio Factory jobs: status per workspace and type, failed instances, last run")
+    .tags([...TAGS, "dataarts"])
+    .time({ from: "now-24h", to: "now" })
+    .refresh("1m")
+    .timezone("browser")
+    .variables([
+      datasourceVariable(),
+      ...targetAndProject("huaweicloud_dataarts_jobs"),
+      labelVariable("workspace", "Workspace", `huaweicloud_dataarts_jobs{${BY_PROJECT}}`, "workspace"),
+    ])
+    .withPanel(
+      stat("Batch jobs scheduling", "BATCH jobs whose schedule is on.", {
+        x: 0,
+        y: 0,
+        w: 6,
+        h: 4,
+      }).withTarget(
+        query(`sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="BATCH", status="scheduling"})`),
+      ),
+    )
+    .withPanel(
+      stat("Real-time jobs normal", "REAL_TIME jobs in `normal`.", { x: 6, y: 0, w: 6, h: 4 }).withTarget(
+        query(`sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="REAL_TIME", status="normal"})`),
+      ),
+    )
+    .withPanel(
+      stat("Real-time jobs in exception", "REAL_TIME jobs in `exception`.", { x: 12, y: 0, w: 6, h: 4 })
+        .withTarget(
+          query(`sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="REAL_TIME", status="exception"})`),
+        )
+        .thresholds(redFrom(1)),
+    )
+    .withPanel(
+      stat("Failed instances in range", "Batch instances that ended `fail` in the selected range.", {
+        x: 18,
+        y: 0,
+        w: 6,
+        h: 4,
+      })
+        .withTarget(
+          query(
+            `sum(increase(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}[$__range]))`,
+          ),
+        )
+        .decimals(0)
+        .thresholds(redFrom(1)),
+    )
+    .withPanel(
+      stackedTimeseries("Jobs by workspace, type and status", "Jobs per status in the last complete poll.", {
+        x: 0,
+        y: 4,
+        w: 12,
+        h: 9,
+      }).withTarget(
+        query(`sum by (workspace, job_type, status) (huaweicloud_dataarts_jobs{${BY_WORKSPACE}}) > 0`, {
+          legend: "{{workspace}} {{job_type}} {{status}}",
+        }),
+      ),
+    )
+    .withPanel(
+      timeseries(
+        "Failed instances per hour",
+        "Batch instances ending `fail`, per workspace, as an hourly rate.",
+        {
+          x: 12,
+          y: 4,
+          w: 12,
+          h: 9,
+        },
+      ).withTarget(
+        query(
+          `sum by (workspace) (rate(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}[$__rate_interval])) * 3600`,
+          { legend: "{{workspace}}" },
+        ),
+      ),
+    )
+    .withPanel(
+      table(
+        "Last instance failed",
+        "Batch jobs whose last instance ended `fail` or is running with an exception.",
+        { x: 0, y: 13, w: 12, h: 9 },
+      )
+        .withTarget(
+          query(
+            `max by (target, workspace, job_name, status) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, status=~"${DATAARTS_FAILED_INSTANCE}"} == 1)`,
+            { table: true, refId: "A" },
+          ),
+        )
+        .withTarget(
+          query(
+            `max by (target, workspace, job_name) (time() - huaweicloud_dataarts_job_last_instance_end_timestamp_seconds{${BY_WORKSPACE}}) and on (target, workspace, job_name) max by (target, workspace, job_name) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, status=~"${DATAARTS_FAILED_INSTANCE}"} == 1)`,
+            { table: true, refId: "B" },
+          ),
+        )
+        .transformations(mergeAndHide(["Time", "Value #A"], { "Value #B": "ended (s ago)" })),
+    )
+    .withPanel(
+      table("Real-time jobs not normal", "REAL_TIME jobs whose status is anything but `normal`.", {
+        x: 12,
+        y: 13,
+        w: 12,
+        h: 9,
+      })
+        .withTarget(
+          query(
+            `max by (target, workspace, job_name, status) (huaweicloud_dataarts_job_status{${BY_WORKSPACE}, job_type="REAL_TIME", status!="normal"} == 1)`,
+            { table: true },
+          ),
+        )
+        .transformations(mergeAndHide(["Time", "Value"])),
+    )
+    .withPanel(
+      table(
+        "Age of the last instance end",
+        "Seconds since each batch job's last instance ended, oldest first: a job that stopped running shows here.",
+        { x: 0, y: 22, w: 24, h: 10 },
+      )
+        .withTarget(
+          query(
+            `sort_desc(max by (target, workspace, job_name) (time() - huaweicloud_dataarts_job_last_instance_end_timestamp_seconds{${BY_WORKSPACE}}))`,
+            { table: true },
+          ),
+        )
+        .unit("s")
+        .transformations(mergeAndHide(["Time"], { Value: "since last end" })),
+    );
+}
