@@ -1,0 +1,83 @@
+// The exporter under test, in a process of its own: the same startExporter() that dist/main.js
+// runs, with polls driven by the benchmark over the IPC channel instead of the cron schedule, so
+// every measurement window starts and ends exactly around one poll. What it measures of itself
+// (CPU by process.cpuUsage, event-loop delay by perf_hooks, memory) lives here, outside the
+// exporter's code: the product carries nothing for the benchmark.
+//
+// Plain JavaScript on purpose: it runs on `node` alone, like the shipped exporter, with no
+// loader in the process to add to its memory.
+//
+//   node bench/exporter-process.mjs '<config JSON, YAML-shaped>'   (spawned with an IPC channel)
+
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { buildConfig } from "../dist/config/load.js";
+import { startExporter } from "../dist/exporter.js";
+import { createLogger } from "../dist/logger.js";
+
+const raw = JSON.parse(process.argv[2] ?? "{}");
+const config = buildConfig(raw, {});
+const exporter = await startExporter({ config, logger: createLogger("warn") });
+await exporter.firstPolls;
+
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+
+function cpuMs() {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+function delayFigures() {
+  return {
+    p50: delay.percentile(50) / 1e6,
+    p99: delay.percentile(99) / 1e6,
+    max: delay.max / 1e6,
+  };
+}
+
+async function pollOnce() {
+  const started = performance.now();
+  const cpuBefore = cpuMs();
+  await Promise.all(exporter.pollers.map((poller) => poller.poll()));
+  return {
+    wallMs: performance.now() - started,
+    cpuMs: cpuMs() - cpuBefore,
+    sources: exporter.pollers.map((p) => ({
+      source: p.status.source,
+      result: p.status.lastResult,
+      seconds: p.status.lastDurationSeconds,
+      jobs: p.status.jobs,
+      pages: p.status.pages,
+      requests: p.status.requests,
+      error: p.status.lastError?.message,
+    })),
+  };
+}
+
+const handlers = {
+  poll: () => pollOnce(),
+  resetDelay: () => {
+    delay.reset();
+    return {};
+  },
+  delay: () => delayFigures(),
+  usage: () => ({ cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss, heap: process.memoryUsage() }),
+  gc: () => {
+    globalThis.gc?.();
+    return { rssBytes: process.memoryUsage().rss };
+  },
+};
+
+process.on("message", (message) => {
+  const { id, cmd } = message;
+  Promise.resolve()
+    .then(() => handlers[cmd]())
+    .then(
+      (result) => process.send({ id, ok: true, result }),
+      (err) => process.send({ id, ok: false, error: String(err?.stack ?? err) }),
+    );
+});
+process.on("disconnect", () => {
+  void exporter.stop().then(() => process.exit(0));
+});
+process.send({ ready: true, url: exporter.url });
