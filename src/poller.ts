@@ -8,13 +8,14 @@ import type { Source } from "./sources/index.js";
 
 /** Where complete polls go and where failures are reported: the job store. */
 export interface PollSink {
+  // A promise, where the sink works in slices: the poll ends once the result is served.
   applySuccess<S extends SourceName>(
     target: TargetIdentity,
     source: S,
     jobs: JobsBySource[S][],
     nowMs: number,
-  ): void;
-  applyFailure(target: TargetIdentity, source: SourceName, nowMs: number): void;
+  ): void | Promise<void>;
+  applyFailure(target: TargetIdentity, source: SourceName, nowMs: number): void | Promise<void>;
 }
 
 /** The exporter's own metrics that a poll moves. */
@@ -123,7 +124,7 @@ export class SourcePoller {
       const outcome = await source.poll(controller.signal);
       const ended = this.now();
       const seconds = secondsSince(startedHr);
-      sink.applySuccess(target, source.name, outcome.jobs as JobsBySource[SourceName][], ended);
+      await sink.applySuccess(target, source.name, outcome.jobs as JobsBySource[SourceName][], ended);
       metrics.observePoll(target, source.name, "success", seconds, ended);
       Object.assign(this.status, {
         lastResult: "success",
@@ -155,7 +156,7 @@ export class SourcePoller {
         return;
       }
       const err = toApiError(thrown);
-      sink.applyFailure(target, source.name, ended);
+      await sink.applyFailure(target, source.name, ended);
       metrics.countError(target, source.name, err);
       metrics.observePoll(target, source.name, "error", seconds, ended);
       Object.assign(this.status, {

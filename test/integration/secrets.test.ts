@@ -90,7 +90,7 @@ interface Run {
 function configFor(run: Run): string {
   return writeTempFile({
     server: { listen_address: "127.0.0.1:0" },
-    poll: { schedule: "* * * * * *", request_timeout: "1s", max_retries: 1 },
+    poll: { schedule: "* * * * * *", request_timeout: "2s", max_retries: 1 },
     targets: [
       {
         name: run.name,
