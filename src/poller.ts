@@ -50,6 +50,8 @@ export interface SourceStatus {
   lastSuccessMs?: number;
   lastDurationSeconds?: number;
   jobs?: number;
+  /** Jobs of the last complete poll by state (Spark `state`, Flink and DataArts `status`). */
+  jobsByState?: Record<string, number>;
   pages?: number;
   requests?: number;
   lastError?: LastError;
@@ -132,6 +134,7 @@ export class SourcePoller {
         lastSuccessMs: ended,
         lastDurationSeconds: seconds,
         jobs: outcome.jobs.length,
+        jobsByState: countByState(outcome.jobs),
         pages: outcome.pages,
         requests: outcome.requests,
         lastError: undefined,
@@ -200,6 +203,15 @@ function toApiError(thrown: unknown): ApiError {
   return new ApiError("invalid_response", `unexpected error while reading the answer: ${message}`, {
     cause: thrown,
   });
+}
+
+function countByState(jobs: readonly JobsBySource[SourceName][]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const job of jobs) {
+    const state = "state" in job ? job.state : job.status;
+    counts[state] = (counts[state] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function secondsSince(startHr: bigint): number {

@@ -8,8 +8,9 @@ import { gzip } from "node:zlib";
 import express, { type Request, type Response } from "express";
 import type { ListenAddress } from "./config/listen-address.js";
 import { type BundledDashboard, dashboardsRouter, loadDashboards } from "./dashboards.js";
-import { type LandingPageInput, renderLandingPage } from "./landing.js";
+import { docsRouter, type LandingPageInput, renderLandingPage } from "./landing.js";
 import type { Logger } from "./logger.js";
+import { gzipWithTail, type PreparedExposition, plainWithTail } from "./metrics/exposition.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -19,9 +20,16 @@ export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 export interface ServerDeps extends LandingPageInput {
   /** The whole exposition body: job families and the exporter's own metrics. */
   renderMetrics(): Promise<string>;
+  /**
+   * The body in two parts, used instead of renderMetrics where given: the job families as
+   * prepared at the last change (plain and compressed), and the exporter's own metrics now.
+   */
+  metricsParts?(): Promise<{ jobs: PreparedExposition; own: string }>;
   logger: Logger;
   /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
   dashboards?: readonly BundledDashboard[];
+  /** Readiness and its text; without it, ready once every source has polled once. */
+  readiness?(): { ready: boolean; text: string };
 }
 
 export function createApp(deps: ServerDeps): express.Express {
@@ -30,11 +38,23 @@ export function createApp(deps: ServerDeps): express.Express {
   app.disable("etag");
 
   app.get(deps.metricsPath, async (req: Request, res: Response) => {
-    const body = await deps.renderMetrics();
     res.setHeader("Content-Type", EXPOSITION_CONTENT_TYPE);
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("Vary", "Accept-Encoding");
-    if (acceptsGzip(req.headers["accept-encoding"])) {
+    const gzip = acceptsGzip(req.headers["accept-encoding"]);
+    if (deps.metricsParts) {
+      // The job part is written as prepared: no copy, no compression, whatever its size.
+      const { jobs, own } = await deps.metricsParts();
+      const tail = Buffer.from(own, "utf8");
+      const parts = gzip ? gzipWithTail(jobs, tail) : plainWithTail(jobs, tail);
+      if (gzip) res.setHeader("Content-Encoding", "gzip");
+      res.setHeader("Content-Length", parts.reduce((sum, part) => sum + part.length, 0));
+      for (const part of parts) res.write(part);
+      res.end();
+      return;
+    }
+    const body = await deps.renderMetrics();
+    if (gzip) {
       res.setHeader("Content-Encoding", "gzip");
       res.end(await gzipAsync(body, { level: 1 }));
       return;
@@ -47,6 +67,14 @@ export function createApp(deps: ServerDeps): express.Express {
   });
 
   app.get("/readyz", (_req, res) => {
+    if (deps.readiness) {
+      const { ready, text } = deps.readiness();
+      res
+        .status(ready ? 200 : 503)
+        .type("text/plain")
+        .send(text);
+      return;
+    }
     const neverPolled = deps.statuses().filter((s) => s.lastResult === "never");
     // Ready once every source has finished its first poll, successful or not: a source whose
     // API fails is reported by `up`, and holding readiness back would only hide the exporter.
@@ -65,6 +93,7 @@ export function createApp(deps: ServerDeps): express.Express {
   app.get("/", (_req, res) => {
     res.type("text/html").send(renderLandingPage(deps));
   });
+  app.use("/docs", docsRouter());
 
   app.use("/dashboards", dashboardsRouter(deps.dashboards ?? loadDashboards()));
 

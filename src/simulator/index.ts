@@ -376,7 +376,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     fault?: FaultState,
   ): void => {
     const text = JSON.stringify(answer.body);
-    const headers: Record<string, string> = { "Content-Type": JSON_TYPE };
+    // The gateway's Date is its own clock: with `clock` set, clients can measure the skew.
+    const headers: Record<string, string> = {
+      "Content-Type": JSON_TYPE,
+      Date: new Date(clock()).toUTCString(),
+    };
     if (answer.status === 429 && fault?.retryAfterSeconds !== undefined) {
       headers["Retry-After"] = String(fault.retryAfterSeconds);
     }

@@ -68,6 +68,7 @@ describe("defaults", () => {
           dataarts: { enabled: true, workspaces: [], jobTypes: ["BATCH", "REAL_TIME"], pagination: "auto" },
         },
       ],
+      sharding: { shard: 0, totalShards: 1, shardFromHostname: false },
     });
   });
 
@@ -208,7 +209,7 @@ const INVALID: Array<[string, unknown, string]> = [
   [
     "misspelt top-level key",
     { targets: [minimalTarget()], polls: {} },
-    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets",
+    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets, sharding",
   ],
   [
     "misspelt nested key",
