@@ -1,18 +1,37 @@
 #!/usr/bin/env node
 // Entry point: flags, configuration, logger, wiring and signals. A bad flag or file exits 2
 // before any port is bound; SIGTERM and SIGINT stop the ticks, abort requests in flight, close
-// the server and exit 0 within ten seconds.
+// the server and exit 0 within ten seconds. SIGHUP and a change of the config file reload it
+// (src/reload.ts); `check` probes every endpoint once (src/check.ts).
 
-import { HELP_TEXT, parseCommandLine, UsageError } from "./cli.js";
+import { formatCheckReport, runCheck } from "./check.js";
+import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "./cli.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { ExporterConfig } from "./config/types.js";
 import { demoConfig, startDemoSimulator } from "./demo.js";
 import { type RunningExporter, startExporter } from "./exporter.js";
 import { createLogger } from "./logger.js";
+import { ConfigReloader } from "./reload.js";
+import { resolveSharding } from "./shard.js";
 import type { Simulator } from "./simulator/index.js";
 import { REVISION, VERSION } from "./version.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/** The file (or the environment) with the command line's overrides applied. */
+function loadWithFlags(line: CommandLine): ExporterConfig {
+  const config = loadConfig({ path: line.configPath, env: process.env });
+  if (line.listenAddress !== undefined) config.server.listenAddress = line.listenAddress;
+  return withSharding(config, line);
+}
+
+function withSharding(config: ExporterConfig, line: CommandLine): ExporterConfig {
+  return resolveSharding(config, {
+    ...(line.shard !== undefined ? { shard: line.shard } : {}),
+    ...(line.totalShards !== undefined ? { totalShards: line.totalShards } : {}),
+    ...(line.shardFromHostname ? { shardFromHostname: true } : {}),
+  });
+}
 
 function fail(message: string, status: number): never {
   process.stderr.write(`${message}\n`);
@@ -44,11 +63,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (line.demo) {
       simulator = await startDemoSimulator();
-      config = demoConfig(simulator, line.listenAddress ?? "127.0.0.1:9873");
+      config = withSharding(demoConfig(simulator, line.listenAddress ?? "127.0.0.1:9873"), line);
       logger.info({ simulator: simulator.url }, "demo: the built-in simulator is serving the three APIs");
     } else {
-      config = loadConfig({ path: line.configPath, env: process.env });
-      if (line.listenAddress !== undefined) config.server.listenAddress = line.listenAddress;
+      config = loadWithFlags(line);
     }
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
@@ -56,11 +74,14 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (line.command === "check") {
-    // The endpoint probe of `check` is not built yet; validating the file is what it does now.
     process.stdout.write(
-      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n`,
+      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n\n`,
     );
+    // The table is the output; the client's own log lines would only repeat it.
+    const report = await runCheck(config, { logger: createLogger(line.logLevel ?? "silent") });
+    process.stdout.write(formatCheckReport(report));
     await simulator?.close();
+    process.exitCode = report.ok ? 0 : 1;
     return;
   }
 
@@ -80,10 +101,28 @@ async function main(argv: string[]): Promise<void> {
     );
   }
 
+  // Reload: SIGHUP, and a change of the file (its directory is watched). Without a file
+  // (env-only mode, --demo) there is nothing to read again.
+  const configPath = line.configPath;
+  let reloader: ConfigReloader | undefined;
+  if (configPath !== undefined) {
+    reloader = new ConfigReloader({ path: configPath, load: () => loadWithFlags(line), exporter, logger });
+    reloader.watch();
+  }
+  process.on("SIGHUP", () => {
+    if (!reloader) {
+      logger.warn("SIGHUP: no config file to reload (env-only mode or --demo)");
+      return;
+    }
+    logger.info("SIGHUP: reloading the configuration");
+    void reloader.reload("SIGHUP");
+  });
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    reloader?.close();
     logger.info({ signal }, "shutting down");
     const deadline = setTimeout(() => {
       logger.error("shutdown took longer than 10 seconds; exiting anyway");

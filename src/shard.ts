@@ -4,6 +4,8 @@
 // releases, so a target moves only when the number of shards changes.
 
 import { hostname } from "node:os";
+import { ConfigError } from "./config/errors.js";
+import type { ExporterConfig } from "./config/types.js";
 
 const FNV_OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -58,4 +60,39 @@ export function currentHostname(env: NodeJS.ProcessEnv = process.env): string {
 /** One line for /readyz and the logs: `shard 1 of 3 (owns 4 of 11 targets)`. */
 export function describeAssignment(assignment: ShardAssignment, owned: number, configured: number): string {
   return `shard ${assignment.shard} of ${assignment.totalShards} (owns ${owned} of ${configured} targets)`;
+}
+
+export interface ShardOverrides {
+  shard?: number;
+  totalShards?: number;
+  shardFromHostname?: boolean;
+}
+
+/**
+ * The config with its shard settled: flags over the file's `sharding` keys, and the pod ordinal
+ * where the shard comes from the host name. A shard that cannot be settled is a ConfigError.
+ */
+export function resolveSharding(
+  config: ExporterConfig,
+  overrides: ShardOverrides,
+  host: string = currentHostname(),
+): ExporterConfig {
+  const file = config.sharding ?? { shard: 0, totalShards: 1, shardFromHostname: false };
+  const totalShards = overrides.totalShards ?? file.totalShards;
+  const fromHostname =
+    overrides.shardFromHostname ?? (overrides.shard === undefined && file.shardFromHostname);
+  let shard = overrides.shard ?? file.shard;
+  if (fromHostname) {
+    const ordinal = ordinalFromHostname(host);
+    if (ordinal === undefined) {
+      const problem = `the host name "${host}" does not end in -<number>; expected a StatefulSet pod name such as exporter-2, or --shard N`;
+      throw new ConfigError(`invalid sharding: ${problem}`, [problem]);
+    }
+    shard = ordinal;
+  }
+  if (shard >= totalShards) {
+    const problem = `shard ${shard}${fromHostname ? ` (from the host name "${host}")` : ""} is not below total_shards ${totalShards}; expected a shard from 0 to ${totalShards - 1} (raise --total-shards / sharding.total_shards with the replicas)`;
+    throw new ConfigError(`invalid sharding: ${problem}`, [problem]);
+  }
+  return { ...config, sharding: { shard, totalShards, shardFromHostname: fromHostname } };
 }
