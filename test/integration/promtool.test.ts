@@ -29,7 +29,7 @@ function sum(families: Awaited<ReturnType<Harness["families"]>>, name: string): 
   return samples(families, name).reduce((total, s) => total + s.value, 0);
 }
 
-describe.skipIf(!hasPromtool)("promtool check metrics (skipped: promtool is not on PATH)", () => {
+describe.skipIf(!hasPromtool)("promtool check metrics (needs promtool on PATH, skipped without it)", () => {
   it("finds nothing to remark on the exposition of a busy world but prom-client's own names", async () => {
     h = await startHarness({
       simulator: {
