@@ -26,6 +26,7 @@ import { describeAssignment, ownedTargets, type ShardAssignment } from "./shard.
 import { createSources } from "./sources/index.js";
 import { JobStore } from "./state/store.js";
 import { VERSION } from "./version.js";
+import { guardApp, loadWebConfig, secureListen } from "./web-config.js";
 
 export interface ExporterOptions {
   config: ExporterConfig;
@@ -116,6 +117,8 @@ interface TargetRuntime {
 export async function startExporter(options: ExporterOptions): Promise<RunningExporter> {
   const { logger } = options;
   let config = options.config;
+  // Read before anything starts: a bad web config is a ConfigError (exit 2 naming the key).
+  const webConfig = config.server.webConfigFile ? loadWebConfig(config.server.webConfigFile) : undefined;
   const selfMetrics = new SelfMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const store = new JobStore({
     staleAfterMs: config.poll.staleAfterMs,
@@ -236,7 +239,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   });
   const address = parseListenAddress(config.server.listenAddress);
   if ("problem" in address) throw new Error(`server.listen_address: ${address.problem}`);
-  const server: RunningServer = await listen(app, address);
+  const served = webConfig
+    ? guardApp(app, webConfig, { unauthenticatedPaths: config.server.unauthenticatedPaths })
+    : app;
+  const server: RunningServer = await listen(
+    served,
+    address,
+    webConfig?.tls ? secureListen(webConfig) : undefined,
+  );
   logger.info(
     {
       url: server.url,

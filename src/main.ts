@@ -15,6 +15,7 @@ import { ConfigReloader } from "./reload.js";
 import { resolveSharding } from "./shard.js";
 import type { Simulator } from "./simulator/index.js";
 import { REVISION, VERSION } from "./version.js";
+import { loadWebConfig } from "./web-config.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -68,6 +69,8 @@ async function main(argv: string[]): Promise<void> {
     } else {
       config = loadWithFlags(line);
     }
+    // The web config is part of the configuration: a bad one exits 2 before any port is bound.
+    if (config.server.webConfigFile) loadWebConfig(config.server.webConfigFile);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;

@@ -1,8 +1,14 @@
 // The HTTP face of the exporter. /metrics answers from what the last polls rendered and
 // never calls the API, so a scrape costs the size of the answer whatever the API is doing.
 
-import type { Server } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
+import {
+  createServer as createHttpsServer,
+  type Server as HttpsServer,
+  type ServerOptions as HttpsServerOptions,
+} from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import express, { type Request, type Response } from "express";
@@ -48,7 +54,10 @@ export function createApp(deps: ServerDeps): express.Express {
       const tail = Buffer.from(own, "utf8");
       const parts = gzip ? gzipWithTail(jobs, tail) : plainWithTail(jobs, tail);
       if (gzip) res.setHeader("Content-Encoding", "gzip");
-      res.setHeader("Content-Length", parts.reduce((sum, part) => sum + part.length, 0));
+      res.setHeader(
+        "Content-Length",
+        parts.reduce((sum, part) => sum + part.length, 0),
+      );
       for (const part of parts) res.write(part);
       res.end();
       return;
@@ -126,10 +135,54 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Binds `address`; an empty host means every interface. */
-export function listen(app: express.Express, address: ListenAddress): Promise<RunningServer> {
+/** TLS for the listening socket, from the web config (src/web-config.ts). */
+export interface SecureListen {
+  options: HttpsServerOptions;
+  /** Per connection, for client certificate rules OpenSSL cannot enforce alone. */
+  acceptConnection?: (socket: TLSSocket) => boolean;
+  /** Re-read the certificate files; called when they change (a rotation). */
+  reloadOptions?: () => HttpsServerOptions;
+  /** A fingerprint of the certificate files; a change triggers reloadOptions. */
+  stamp?: () => string;
+}
+
+/** How often certificate files are checked for a rotation. */
+const CERT_CHECK_MS = 30_000;
+
+/** Binds `address` (HTTPS when `secure` is given); an empty host means every interface. */
+export function listen(
+  app: express.Express,
+  address: ListenAddress,
+  secure?: SecureListen,
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = address.host === "" ? app.listen(address.port) : app.listen(address.port, address.host);
+    const server: Server = secure ? createHttpsServer(secure.options, app) : createHttpServer(app);
+    let certCheck: NodeJS.Timeout | undefined;
+    if (secure) {
+      const { acceptConnection, reloadOptions, stamp } = secure;
+      if (acceptConnection) {
+        server.on("secureConnection", (socket: TLSSocket) => {
+          if (!acceptConnection(socket)) socket.destroy();
+        });
+      }
+      if (reloadOptions && stamp) {
+        let seen = stamp();
+        certCheck = setInterval(() => {
+          const now = stamp();
+          if (now === seen) return;
+          seen = now;
+          try {
+            (server as HttpsServer).setSecureContext(reloadOptions());
+          } catch {
+            // A half-written rotation: keep serving the old certificate, try again next time.
+            seen = "";
+          }
+        }, CERT_CHECK_MS);
+        certCheck.unref();
+      }
+    }
+    if (address.host === "") server.listen(address.port);
+    else server.listen(address.port, address.host);
     server.once("error", reject);
     server.once("listening", () => {
       server.off("error", reject);
@@ -140,9 +193,10 @@ export function listen(app: express.Express, address: ListenAddress): Promise<Ru
       const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
       resolve({
         server,
-        url: `http://${host}:${bound.port}`,
+        url: `${secure ? "https" : "http"}://${host}:${bound.port}`,
         close: () =>
           new Promise<void>((done) => {
+            clearInterval(certCheck);
             server.close(() => done());
             server.closeAllConnections();
           }),

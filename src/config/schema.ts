@@ -231,10 +231,22 @@ const serverSchema = section({
     }),
   ),
   web_config_file: leaf(text({ expected: "a file path", fallback: "", allowEmpty: true })),
+  unauthenticated_paths: leaf(
+    stringList({
+      expected: "a list of distinct URL paths starting with /",
+      fallback: ["/healthz"],
+      item: text({
+        expected: "a URL path starting with /, e.g. /healthz",
+        pattern: /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/,
+        showValue: true,
+      }),
+    }),
+  ),
 }).transform((s): ExporterConfig["server"] => ({
   listenAddress: s.listen_address,
   metricsPath: s.metrics_path,
   webConfigFile: s.web_config_file,
+  unauthenticatedPaths: s.unauthenticated_paths,
 }));
 
 const pollSchema = section({

@@ -49,6 +49,8 @@ export interface ExporterConfig {
     listenAddress: string;
     metricsPath: string;
     webConfigFile: string;
+    /** Paths served without basic auth when the web config sets users (default ["/healthz"]). */
+    unauthenticatedPaths: string[];
   };
   poll: {
     schedule: string;

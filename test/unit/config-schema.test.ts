@@ -36,7 +36,12 @@ describe("defaults", () => {
   test("a minimal file gets every documented default", () => {
     const config = buildConfig({ targets: [minimalTarget()] }, {});
     expect(config).toEqual<ExporterConfig>({
-      server: { listenAddress: "0.0.0.0:9873", metricsPath: "/metrics", webConfigFile: "" },
+      server: {
+        listenAddress: "0.0.0.0:9873",
+        metricsPath: "/metrics",
+        webConfigFile: "",
+        unauthenticatedPaths: ["/healthz"],
+      },
       poll: {
         schedule: "0 * * * * *",
         requestTimeoutMs: 30_000,
@@ -88,6 +93,7 @@ describe("defaults", () => {
           listen_address: "127.0.0.1:0",
           metrics_path: "/probe/metrics",
           web_config_file: "/etc/web.yml",
+          unauthenticated_paths: ["/healthz", "/readyz"],
         },
         poll: {
           schedule: "*/30 * * * * *",
@@ -129,6 +135,7 @@ describe("defaults", () => {
       listenAddress: "127.0.0.1:0",
       metricsPath: "/probe/metrics",
       webConfigFile: "/etc/web.yml",
+      unauthenticatedPaths: ["/healthz", "/readyz"],
     });
     expect(config.poll).toEqual({
       schedule: "*/30 * * * * *",
