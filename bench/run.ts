@@ -228,10 +228,20 @@ class ExporterProcess {
       ],
     };
     const child = track(
-      spawn(process.execPath, ["--expose-gc", "bench/exporter-process.mjs", JSON.stringify(config)], {
-        cwd: ROOT,
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      }),
+      // BENCH_EXPORTER_NODE_ARGS: e.g. "--cpu-prof" to profile the exporter under test.
+      spawn(
+        process.execPath,
+        [
+          ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+          "--expose-gc",
+          "bench/exporter-process.mjs",
+          JSON.stringify(config),
+        ],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+        },
+      ),
     );
     const exporter = new ExporterProcess(child);
     const [ready] = (await Promise.race([

@@ -19,6 +19,13 @@ export const REQUEST_DURATION_BUCKETS: readonly number[] = [
 
 const PREFIX = "huaweicloud_job_exporter_";
 
+/**
+ * prom-client's process_* and nodejs_* collectors read /proc, list open handles and sample the
+ * heap on every call: a fixed cost per scrape larger than the rest of a small answer. They
+ * describe a moving process, so a sample up to this old is served again.
+ */
+export const PROCESS_METRICS_MAX_AGE_MS = 1000;
+
 export interface SelfMetricsOptions {
   /** Collect prom-client's default process_* and nodejs_* metrics too (default true). */
   defaultMetrics?: boolean;
@@ -33,7 +40,11 @@ function targetLabel(target: TargetRef): string {
 }
 
 export class SelfMetrics implements StoreObserver {
+  /** The exporter's own families, rendered on every scrape. */
   readonly registry = new Registry();
+  /** prom-client's default process and Node.js metrics, rendered at most once a second. */
+  private readonly processRegistry: Registry | undefined;
+  private processText: { text: string; atMs: number } | undefined;
   private readonly up: Gauge<"target" | "source">;
   private readonly lastSuccess: Gauge<"target" | "source">;
   private readonly pollDuration: Histogram<"target" | "source">;
@@ -145,7 +156,10 @@ export class SelfMetrics implements StoreObserver {
       },
       1,
     );
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) {
+      this.processRegistry = new Registry();
+      collectDefaultMetrics({ register: this.processRegistry });
+    }
   }
 
   /** Create a target's series at 0, so alerts and rate() see them before the first poll ends. */
@@ -261,8 +275,15 @@ export class SelfMetrics implements StoreObserver {
     return this.registry.contentType;
   }
 
-  /** The registry's exposition text. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text: the own families now, then the process metrics of the last second. */
+  async metrics(): Promise<string> {
+    const own = await this.registry.metrics();
+    if (!this.processRegistry) return own;
+    const now = performance.now();
+    if (this.processText === undefined || now - this.processText.atMs >= PROCESS_METRICS_MAX_AGE_MS) {
+      this.processText = { text: await this.processRegistry.metrics(), atMs: now };
+    }
+    // Families apart by one empty line, as prom-client joins them.
+    return `${own}\n${this.processText.text}`;
   }
 }

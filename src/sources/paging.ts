@@ -3,6 +3,7 @@
 // only sequences requests around them. A listing either returns every record or throws an
 // ApiError: a partial listing must never pass for a complete one.
 
+import { setMaxListeners } from "node:events";
 import { ApiError } from "../huaweicloud/errors.js";
 
 /** One page as the loop sees it. */
@@ -174,7 +175,14 @@ export function overshoot(args: {
 /** A counting semaphore; one per poll bounds every request of that poll. */
 export class Limiter {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{
+    grant: () => void;
+    reject: (reason: unknown) => void;
+    signal?: AbortSignal;
+  }> = [];
+  // One abort listener per signal, not per waiting task: a listing queues a hundred pages on one
+  // signal, and listeners added one by one cost time in proportion to those already there.
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be >= 1, got ${limit}`);
@@ -198,23 +206,29 @@ export class Limiter {
     }
     return new Promise<void>((resolve, reject) => {
       const grant = () => {
-        signal?.removeEventListener("abort", onAbort);
         this.active++;
         resolve();
       };
-      const onAbort = () => {
-        const at = this.waiting.indexOf(grant);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiting.push(grant);
+      this.waiting.push(signal ? { grant, reject, signal } : { grant, reject });
+      if (signal && !this.watched.has(signal)) {
+        this.watched.add(signal);
+        signal.addEventListener("abort", () => this.dropWaiting(signal), { once: true });
+      }
     });
+  }
+
+  private dropWaiting(signal: AbortSignal): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const waiter = this.waiting[i];
+      if (waiter?.signal !== signal) continue;
+      this.waiting.splice(i, 1);
+      waiter.reject(signal.reason);
+    }
   }
 
   private release(): void {
     this.active--;
-    this.waiting.shift()?.();
+    this.waiting.shift()?.grant();
   }
 }
 
@@ -227,6 +241,8 @@ export async function allOrAbort<R>(
   signal: AbortSignal,
 ): Promise<R[]> {
   const controller = new AbortController();
+  // Every task's requests listen on this signal; a listing has hundreds, all legitimate.
+  setMaxListeners(tasks.length + 16, controller.signal);
   const forward = () => controller.abort(signal.reason);
   if (signal.aborted) forward();
   else signal.addEventListener("abort", forward, { once: true });

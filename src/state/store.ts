@@ -2,20 +2,21 @@
 // differences move, and the exposition text of all job families. Rendering happens here,
 // after each poll, per (target, source) and per family; the body is assembled once per
 // change and cached, so a scrape costs the size of the answer and never touches a job.
+//
+// Polls take the asynchronous path (applySuccessAsync): the diff and the render of tens of
+// thousands of jobs run in slices of a few milliseconds with the event loop free in between, so
+// scrapes keep flowing while a poll lands; then the body is published for scrapes, compressed
+// on the threadpool. The synchronous methods do the same work in one go (tests, tools).
 
 import type { TargetConfig } from "../config/types.js";
 import { dataArtsFamilies } from "../metrics/dataarts.js";
-import {
-  checkFamilies,
-  type Family,
-  type Sample,
-  type SampleOptions,
-  type StateSeriesMode,
-} from "../metrics/family.js";
+import { EMPTY_EXPOSITION, type PreparedExposition, prepareExposition } from "../metrics/exposition.js";
+import { checkFamilies, type Family, type SampleOptions, type StateSeriesMode } from "../metrics/family.js";
 import { flinkFamilies } from "../metrics/flink.js";
 import {
   assembleExposition,
   type FamilyHeader,
+  renderHeader,
   renderHistogram,
   renderSample,
   renderTargetLabels,
@@ -73,8 +74,55 @@ interface Slot {
   stale: boolean;
   /** Jobs whose per-job series were served at the last render (retention shrinks it). */
   servedJobs: number;
-  /** Rendered lines per family, UTF-8. */
-  chunks: Map<string, Buffer>;
+  /** Rendered lines per family, UTF-8, in pieces of about PIECE_CHARS. */
+  chunks: Map<string, Buffer[]>;
+}
+
+/** Rendered text is cut into buffers of about this many characters (bounded copies, slices). */
+const PIECE_CHARS = 512 * 1024;
+/** The asynchronous path gives the event loop back after about this long. */
+const SLICE_MS = 4;
+
+/** Per family: the text rendered so far and the pieces already cut from it. */
+class FamilyText {
+  private text = "";
+  readonly pieces: Buffer[] = [];
+
+  add(line: string): void {
+    this.text += line;
+    if (this.text.length >= PIECE_CHARS) this.cut();
+  }
+
+  finish(): Buffer[] {
+    if (this.text.length > 0) this.cut();
+    return this.pieces;
+  }
+
+  private cut(): void {
+    this.pieces.push(Buffer.from(this.text, "utf8"));
+    this.text = "";
+  }
+}
+
+/** Runs a step generator to its end, synchronously. */
+function runSync<R>(steps: Generator<void, R>): R {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Runs a step generator, giving the event loop back whenever a slice has taken SLICE_MS. */
+async function runSliced<R>(steps: Generator<void, R>): Promise<R> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }
 
 interface TargetEntry {
@@ -94,11 +142,33 @@ export class JobStore {
   private readonly sampleOptions: SampleOptions;
   private cachedText: string | undefined;
   private cachedBuffer: Buffer | undefined;
+  /** What scrapes serve: the last published body. */
+  private published: PreparedExposition = EMPTY_EXPOSITION;
+  /** Compressed segments by piece, kept while the piece is. */
+  private readonly segments = new WeakMap<Buffer, Buffer>();
+  private readonly headers = new Map<string, Buffer>();
+  private unpublished = false;
+  private changes = 0;
+  private publishedChanges = 0;
+  private publishing: Promise<void> | undefined;
+  private readonly publishWaiters: Array<{ change: number; resolve: () => void }> = [];
 
   constructor(private readonly options: StoreOptions) {
     this.sampleOptions = { stateSeries: options.stateSeries };
     for (const target of options.targets ?? []) this.configureTarget(target);
   }
+
+  /** The store as a poll's sink: the sliced methods, each resolving once scrapes serve the result. */
+  readonly pollSink = {
+    applySuccess: <S extends SourceName>(
+      target: TargetIdentity,
+      source: S,
+      jobs: readonly JobsBySource[S][],
+      nowMs: number,
+    ): Promise<void> => this.applySuccessAsync(target, source, jobs, nowMs),
+    applyFailure: (target: TargetIdentity, source: SourceName, nowMs: number): Promise<void> =>
+      this.applyFailureAsync(target, source, nowMs),
+  };
 
   /** Take a target's Spark retention and lookback (at start and on reload). */
   configureTarget(target: TargetConfig): void {
@@ -115,20 +185,44 @@ export class JobStore {
     jobs: readonly JobsBySource[S][],
     nowMs: number,
   ): void {
+    runSync(this.successSteps(target, source, jobs, nowMs));
+    this.invalidate();
+  }
+
+  /**
+   * The same as applySuccess with the event loop free every few milliseconds; resolves once
+   * scrapes serve the result (published, compressed).
+   */
+  async applySuccessAsync<S extends SourceName>(
+    target: TargetIdentity,
+    source: S,
+    jobs: readonly JobsBySource[S][],
+    nowMs: number,
+  ): Promise<void> {
+    await runSliced(this.successSteps(target, source, jobs, nowMs));
+    await this.changed();
+  }
+
+  private *successSteps<S extends SourceName>(
+    target: TargetIdentity,
+    source: S,
+    jobs: readonly JobsBySource[S][],
+    nowMs: number,
+  ): Generator<void, void> {
     const slot = this.slot(target, source);
     const tracker = slot.tracker;
     const byKey = new Map<string, JobsBySource[S]>();
     for (const job of jobs) byKey.set(tracker.key(job), job);
-    const sorted = [...byKey.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, job]) => job);
+    yield;
+    const keys = [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    yield;
+    const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     const baseline = slot.jobs === undefined;
     const unknown = tracker.observe(sorted, nowMs, baseline);
+    yield;
+    const dropped = yield* this.renderSteps(this.entry(target), slot, sorted, nowMs, false);
     slot.jobs = sorted;
     slot.lastSuccessMs = nowMs;
-    slot.stale = false;
-    const dropped = this.renderSlot(this.entry(target), slot, nowMs);
-    this.changed();
     const observer = this.options.observer;
     if (observer) {
       for (const state of unknown) observer.countUnknownState(source, state);
@@ -142,29 +236,36 @@ export class JobStore {
    * staleAfterMs, then its per-job series and snapshot gauges go; counters stay.
    */
   applyFailure(target: TargetIdentity, source: SourceName, nowMs: number): void {
+    if (runSync(this.failureSteps(target, source, nowMs))) this.invalidate();
+  }
+
+  /** The same as applyFailure, sliced; resolves once scrapes serve the result. */
+  async applyFailureAsync(target: TargetIdentity, source: SourceName, nowMs: number): Promise<void> {
+    if (await runSliced(this.failureSteps(target, source, nowMs))) await this.changed();
+  }
+
+  /** Returns whether anything served changed. */
+  private *failureSteps(target: TargetIdentity, source: SourceName, nowMs: number): Generator<void, boolean> {
     const slot = this.slot(target, source);
-    if (slot.jobs === undefined || slot.stale) return;
+    if (slot.jobs === undefined || slot.stale) return false;
     if (nowMs - slot.lastSuccessMs > this.options.staleAfterMs) {
-      slot.stale = true;
-      this.renderSlot(this.entry(target), slot, nowMs);
-      this.changed();
+      yield* this.renderSteps(this.entry(target), slot, slot.jobs, nowMs, true);
       this.options.observer?.setJobsHeld(target.name, source, 0);
-      return;
+      return true;
     }
     // Time moves on while polls fail: finished jobs still leave at the end of their retention.
     const tracker = slot.tracker;
     let served = 0;
     for (const job of slot.jobs) if (tracker.serves(job, nowMs)) served++;
-    if (served !== slot.servedJobs) {
-      this.renderSlot(this.entry(target), slot, nowMs);
-      this.changed();
-    }
+    if (served === slot.servedJobs) return false;
+    yield* this.renderSteps(this.entry(target), slot, slot.jobs, nowMs, false);
+    return true;
   }
 
   /** A target left the configuration: all its series go, counters included. */
-  removeTarget(name: string): void {
-    if (this.targets.delete(name)) this.changed();
+  removeTarget(name: string): Promise<void> {
     this.settings.delete(name);
+    return this.targets.delete(name) ? this.changed() : Promise.resolve();
   }
 
   /** Targets with any state, in the order first seen. */
@@ -192,8 +293,8 @@ export class JobStore {
         const source = SOURCE_OF_FAMILY.get(family) as SourceName;
         const chunks: Buffer[] = [];
         for (const entry of entries) {
-          const chunk = entry.slots.get(source)?.chunks.get(family);
-          if (chunk) chunks.push(chunk);
+          const pieces = entry.slots.get(source)?.chunks.get(family);
+          if (pieces) chunks.push(...pieces);
         }
         return chunks;
       });
@@ -201,9 +302,80 @@ export class JobStore {
     return this.cachedBuffer;
   }
 
-  private changed(): void {
+  /**
+   * What scrapes serve: the body as of the last publication, plain pieces and compressed
+   * segments from the same moment. Publication follows every change within moments; the
+   * asynchronous methods resolve once it has happened.
+   */
+  exposition(): PreparedExposition {
+    // A change made synchronously is published from the first look on.
+    if (this.unpublished) void this.changed();
+    return this.published;
+  }
+
+  /** The body's pieces in order, headers included; no copy of any piece. */
+  private currentParts(): Buffer[] {
+    const entries = [...this.targets.values()];
+    const parts: Buffer[] = [];
+    for (const family of JOB_FAMILIES) {
+      const source = SOURCE_OF_FAMILY.get(family.name) as SourceName;
+      let header: Buffer | undefined;
+      for (const entry of entries) {
+        const pieces = entry.slots.get(source)?.chunks.get(family.name);
+        if (!pieces || pieces.length === 0) continue;
+        if (header === undefined) {
+          header = this.headers.get(family.name);
+          if (header === undefined) {
+            header = Buffer.from(renderHeader(family.name, family.help, family.type), "utf8");
+            this.headers.set(family.name, header);
+          }
+          parts.push(header);
+        }
+        for (const piece of pieces) if (piece.length > 0) parts.push(piece);
+      }
+    }
+    return parts;
+  }
+
+  /** Something served changed (synchronous path): drop the caches, publish when first asked. */
+  private invalidate(): void {
     this.cachedText = undefined;
     this.cachedBuffer = undefined;
+    this.unpublished = true;
+  }
+
+  /** Something served changed: drop the caches and publish; resolves once published. */
+  private changed(): Promise<void> {
+    this.cachedText = undefined;
+    this.cachedBuffer = undefined;
+    this.unpublished = false;
+    const change = ++this.changes;
+    const done = new Promise<void>((resolve) => this.publishWaiters.push({ change, resolve }));
+    this.publishing ??= this.publishLoop().finally(() => {
+      this.publishing = undefined;
+    });
+    return done;
+  }
+
+  // Changes that arrive while a publication runs are taken by the next one: at most one runs,
+  // and a burst of changes (three sources ending together) costs one or two, not one each.
+  private async publishLoop(): Promise<void> {
+    while (this.publishedChanges < this.changes) {
+      const upTo = this.changes;
+      try {
+        this.published = await prepareExposition(this.currentParts(), this.segments);
+      } catch {
+        // Compression cannot fail on a buffer short of memory exhaustion; the last body stays.
+      }
+      this.publishedChanges = upTo;
+      for (let i = this.publishWaiters.length - 1; i >= 0; i--) {
+        const waiter = this.publishWaiters[i] as { change: number; resolve: () => void };
+        if (waiter.change <= upTo) {
+          this.publishWaiters.splice(i, 1);
+          waiter.resolve();
+        }
+      }
+    }
   }
 
   private entry(target: TargetIdentity): TargetEntry {
@@ -250,76 +422,107 @@ export class JobStore {
     }
   }
 
-  /** Render every family of a slot into its chunks; returns the per-job series the guard left out. */
-  private renderSlot(entry: TargetEntry, slot: Slot, nowMs: number): number {
+  /**
+   * Render every family of a slot from `jobs` into new chunks, swapped in at the end so a slot
+   * is never seen half rendered; returns the per-job series the guard left out. `stale`: the
+   * per-job series and snapshot gauges go, counters stay.
+   */
+  private *renderSteps(
+    entry: TargetEntry,
+    slot: Slot,
+    jobs: readonly unknown[],
+    nowMs: number,
+    stale: boolean,
+  ): Generator<void, number> {
     const tracker = slot.tracker;
     const families = tracker.families as ReadonlyArray<Family<unknown, unknown>>;
-    const chunks = new Map<string, Buffer>();
+    const jobFamilies = families.filter((f) => f.kind === "job");
+    const chunks = new Map<string, Buffer[]>();
     let dropped = 0;
-    slot.servedJobs = 0;
+    let servedJobs = 0;
 
-    if (slot.jobs !== undefined && !slot.stale) {
-      const jobFamilies = families.filter((f) => f.kind === "job");
-      const served: Array<{ job: unknown; index: number; samples: Sample[][]; series: number }> = [];
+    if (!stale) {
+      // One pass renders every served job; only where the series guard bites is a second
+      // pass needed, over the jobs it keeps.
+      let texts = jobFamilies.map(() => new FamilyText());
       let total = 0;
-      for (const job of slot.jobs) {
+      const seriesOf: number[] = [];
+      const served: unknown[] = [];
+      for (const job of jobs) {
         if (!tracker.serves(job, nowMs)) continue;
-        const samples = jobFamilies.map((family) => family.fromJob(job, this.sampleOptions));
         let series = 0;
-        for (const list of samples) series += list.length;
-        served.push({ job, index: served.length, samples, series });
+        jobFamilies.forEach((family, i) => {
+          for (const sample of family.fromJob(job, this.sampleOptions)) {
+            (texts[i] as FamilyText).add(
+              renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+            );
+            series++;
+          }
+        });
+        served.push(job);
+        seriesOf.push(series);
         total += series;
+        yield;
       }
-      let kept = served;
+      servedJobs = served.length;
       const max = this.options.maxSeriesPerSource;
       if (total > max) {
         // Keep the most wanted jobs whole, in the guard's order, until the budget is spent.
-        const byRank = [...served].sort(
-          (a, b) => compareRank(tracker.dropRank(b.job), tracker.dropRank(a.job)) || a.index - b.index,
-        );
+        const order = served.map((_, index) => index);
+        order.sort((a, b) => compareRank(tracker.dropRank(served[b]), tracker.dropRank(served[a])) || a - b);
         const keep = new Set<number>();
         let budget = max;
-        for (const item of byRank) {
-          if (item.series > budget) break;
-          budget -= item.series;
-          keep.add(item.index);
+        for (const index of order) {
+          const series = seriesOf[index] as number;
+          if (series > budget) break;
+          budget -= series;
+          keep.add(index);
         }
-        kept = served.filter((item) => keep.has(item.index));
-        for (const item of served) if (!keep.has(item.index)) dropped += item.series;
-      }
-      slot.servedJobs = served.length;
-      jobFamilies.forEach((family, i) => {
-        const lines: string[] = [];
-        for (const item of kept) {
-          for (const sample of item.samples[i] as Sample[]) {
-            lines.push(
-              renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
-            );
+        texts = jobFamilies.map(() => new FamilyText());
+        for (const [index, job] of served.entries()) {
+          if (!keep.has(index)) {
+            dropped += seriesOf[index] as number;
+            continue;
           }
+          jobFamilies.forEach((family, i) => {
+            for (const sample of family.fromJob(job, this.sampleOptions)) {
+              (texts[i] as FamilyText).add(
+                renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+              );
+            }
+          });
+          yield;
         }
-        if (lines.length > 0) chunks.set(family.name, Buffer.from(lines.join(""), "utf8"));
+      }
+      jobFamilies.forEach((family, i) => {
+        const pieces = (texts[i] as FamilyText).finish();
+        if (pieces.length > 0) chunks.set(family.name, pieces);
       });
     }
 
     const aggregates = tracker.aggregates();
     for (const family of families) {
       if (family.kind !== "aggregate") continue;
-      if (slot.jobs === undefined || (slot.stale && !family.keepWhenStale)) continue;
-      const lines: string[] = [];
+      if (stale && !family.keepWhenStale) continue;
+      const text = new FamilyText();
       if (family.type === "histogram") {
         for (const sample of family.fromAggregates(aggregates)) {
-          lines.push(
+          text.add(
             renderHistogram(family.name, entry.prefix, family.labelNames, sample.labels, sample.histogram),
           );
         }
       } else {
         for (const sample of family.fromAggregates(aggregates)) {
-          lines.push(renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value));
+          text.add(renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value));
         }
       }
-      if (lines.length > 0) chunks.set(family.name, Buffer.from(lines.join(""), "utf8"));
+      const pieces = text.finish();
+      if (pieces.length > 0) chunks.set(family.name, pieces);
+      yield;
     }
     slot.chunks = chunks;
+    slot.servedJobs = servedJobs;
+    slot.stale = stale;
     return dropped;
   }
 }

@@ -1,0 +1,138 @@
+// The prepared /metrics body: compressed once per change in segments, answered as one gzip
+// member that any client decodes to exactly the plain body; and the store publishing it.
+
+import { spawnSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import {
+  EMPTY_EXPOSITION,
+  gzipWithTail,
+  plainWithTail,
+  prepareExposition,
+} from "../../src/metrics/exposition.js";
+import type { SparkJob } from "../../src/model.js";
+import { Limiter } from "../../src/sources/paging.js";
+import { JobStore } from "../../src/state/store.js";
+
+const TARGET = { name: "prod", region: "cn-north-4", projectId: "p1" };
+
+function sparkJob(i: number): SparkJob {
+  return {
+    id: `job-${String(i).padStart(6, "0")}`,
+    name: `nightly "etl" \\ ${i}`,
+    queue: i % 2 === 0 ? "default" : "batch",
+    owner: "ops",
+    proxyUser: "ops",
+    kind: "spark",
+    scType: "A",
+    appId: `application_${i}`,
+    state: i % 3 === 0 ? "success" : "running",
+    createdMs: 1_700_000_000_000 + i,
+    updatedMs: 1_700_000_000_000 + i,
+    durationMs: i,
+    sparkVersion: "3.3.1",
+    feature: "basic",
+  };
+}
+
+function systemGunzip(data: Buffer): Buffer | undefined {
+  const result = spawnSync("gzip", ["-dc"], { input: data, maxBuffer: 1 << 30 });
+  return result.status === 0 ? result.stdout : undefined;
+}
+
+describe("prepared exposition", () => {
+  it("answers gzip as one member that decodes to the parts and the tail", async () => {
+    const parts = [Buffer.from("# HELP a x\n"), Buffer.from("a 1\n".repeat(50_000)), Buffer.from("b 2\n")];
+    const prepared = await prepareExposition(parts, new WeakMap());
+    const tail = Buffer.from("own_metric 3\n");
+    const gz = Buffer.concat(gzipWithTail(prepared, tail));
+    const plain = Buffer.concat(plainWithTail(prepared, tail));
+    expect(plain.toString()).toBe(`${parts.map(String).join("")}own_metric 3\n`);
+    expect(gunzipSync(gz).equals(plain)).toBe(true);
+    // The gzip tool reads one member to its end and checks CRC and length.
+    const decoded = systemGunzip(gz);
+    if (decoded) expect(decoded.equals(plain)).toBe(true);
+  });
+
+  it("answers an empty job part and an empty tail", async () => {
+    expect(gunzipSync(Buffer.concat(gzipWithTail(EMPTY_EXPOSITION, Buffer.alloc(0)))).length).toBe(0);
+    const prepared = await prepareExposition([Buffer.from("a 1\n")], new WeakMap());
+    expect(gunzipSync(Buffer.concat(gzipWithTail(prepared, Buffer.alloc(0)))).toString()).toBe("a 1\n");
+  });
+
+  it("compresses a part once, whatever the number of publications", async () => {
+    const cache = new WeakMap<Buffer, Buffer>();
+    const part = Buffer.from("x 1\n".repeat(1000));
+    const first = await prepareExposition([part], cache);
+    const second = await prepareExposition([part, Buffer.from("y 1\n")], cache);
+    expect(second.deflated[0]).toBe(first.deflated[0]);
+  });
+});
+
+describe("the store's publication", () => {
+  it("serves after a sliced poll exactly what the synchronous render gives, plain and gzip", async () => {
+    const jobs = Array.from({ length: 3000 }, (_, i) => sparkJob(i));
+    const sliced = new JobStore({ staleAfterMs: 60_000, stateSeries: "all", maxSeriesPerSource: 1_000_000 });
+    const direct = new JobStore({ staleAfterMs: 60_000, stateSeries: "all", maxSeriesPerSource: 1_000_000 });
+    const now = 1_700_000_100_000;
+    await sliced.applySuccessAsync(TARGET, "spark", jobs, now);
+    direct.applySuccess(TARGET, "spark", jobs, now);
+    const expected = direct.renderBuffer();
+    const served = sliced.exposition();
+    expect(Buffer.concat(served.parts).equals(expected)).toBe(true);
+    expect(served.parts.length).toBeGreaterThan(3); // cut into pieces, not one copy of the body
+    expect(gunzipSync(Buffer.concat(gzipWithTail(served, Buffer.alloc(0)))).equals(expected)).toBe(true);
+  });
+
+  it("keeps serving the last publication until the next one is complete", async () => {
+    const store = new JobStore({
+      staleAfterMs: 60_000,
+      stateSeries: "active",
+      maxSeriesPerSource: 1_000_000,
+    });
+    await store.applySuccessAsync(TARGET, "spark", [sparkJob(1)], 1_700_000_100_000);
+    const before = store.exposition();
+    const pending = store.applySuccessAsync(TARGET, "spark", [sparkJob(1), sparkJob(2)], 1_700_000_160_000);
+    expect(store.exposition()).toBe(before);
+    await pending;
+    expect(Buffer.concat(store.exposition().parts).toString()).toContain('job_id="job-000002"');
+  });
+
+  it("publishes a synchronous change from the first look on", async () => {
+    const store = new JobStore({
+      staleAfterMs: 60_000,
+      stateSeries: "active",
+      maxSeriesPerSource: 1_000_000,
+    });
+    store.applySuccess(TARGET, "spark", [sparkJob(7)], 1_700_000_100_000);
+    store.exposition();
+    await store.removeTarget("nobody"); // resolves at once: nothing changed
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.concat(store.exposition().parts).equals(store.renderBuffer())).toBe(true);
+  });
+});
+
+describe("limiter under a long queue", () => {
+  it("rejects every waiting task on abort, with one listener on the signal", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const limiter = new Limiter(2);
+      const controller = new AbortController();
+      const never = () => new Promise<void>(() => {});
+      const tasks = Array.from({ length: 200 }, () => limiter.run(never, controller.signal));
+      // The two holding a slot also see the abort before their task starts.
+      const settled = Promise.allSettled(tasks);
+      controller.abort(new Error("stop"));
+      const outcomes = await settled;
+      expect(outcomes.every((s) => s.status === "rejected" && (s.reason as Error).message === "stop")).toBe(
+        true,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
