@@ -52,9 +52,12 @@ export function formatJobsByState(byState: Record<string, number> | undefined): 
 function errorCell(s: SourceStatus): string {
   if (!s.lastError) return "";
   const e = s.lastError;
-  const status = e.status !== undefined ? ` (HTTP ${e.status}${e.code ? ` ${escapeHtml(e.code)}` : ""})` : "";
-  const requestId = e.requestId ? ` (request id <code>${escapeHtml(e.requestId)}</code>)` : "";
-  return `${escapeHtml(e.reason)}: ${escapeHtml(e.message)}${status}${requestId}`;
+  // The client's messages already name the HTTP status and the request id; add what they lack.
+  const requestId =
+    e.requestId && !e.message.includes(e.requestId)
+      ? ` (request id <code>${escapeHtml(e.requestId)}</code>)`
+      : "";
+  return `${escapeHtml(e.reason)}: ${escapeHtml(e.message)}${requestId}`;
 }
 
 function shardParagraph(view: ShardView | undefined): string {
@@ -109,6 +112,8 @@ th{background:#f4f4f4}
 tr.error td{background:#fff0f0}
 tr.success td:nth-child(3){color:#060}
 tr.never td:nth-child(3){color:#777}
+#sources td:nth-child(4),#sources td:nth-child(5){white-space:nowrap}
+#sources td:nth-child(7){min-width:12em}
 nav a{margin-right:1em}
 </style>
 </head>
