@@ -43,8 +43,8 @@ it("one failing, slow or throttled target never delays or hides another", async 
   failing.faults.add({ api: "any", kind: "status", status: 500 });
   const throttled = await sim({ jobs: { spark: 3, flink: 3 } });
   throttled.faults.add({ api: "any", kind: "throttle" });
-  // Every answer takes 6 s: the first poll of these outlasts several ticks of the others.
-  const slow = await sim({ empty: true, latencyMs: 6000 });
+  // Every answer takes a minute: the first poll of these outlasts every tick of the others here.
+  const slow = await sim({ empty: true, latencyMs: 60_000 });
 
   const groups: Array<[string, Simulator, number]> = [
     ["ok", healthy, 14],
@@ -62,7 +62,7 @@ it("one failing, slow or throttled target never delays or hides another", async 
     {
       server: { listen_address: "127.0.0.1:0" },
       // Every second, so "the others keep ticking" is seen within a test's time.
-      poll: { schedule: "* * * * * *", request_timeout: "10s", max_retries: 1 },
+      poll: { schedule: "* * * * * *", request_timeout: "90s", max_retries: 1 },
       targets,
     },
     {},
@@ -111,7 +111,7 @@ it("one failing, slow or throttled target never delays or hides another", async 
         ),
       );
     },
-    10_000,
+    20_000,
   );
   const f = await scrape();
   for (const t of names("slow")) {
