@@ -183,7 +183,10 @@ describe("errors and identity", () => {
     const text = fc.array(fc.oneof(segChar, fc.constantFrom(" ", "/", "?", "#", "%", "'")), { maxLength: 8 });
     await fc.assert(
       fc.asyncProperty(
-        fc.array(segChar, { minLength: 1, maxLength: 10 }),
+        // "." and ".." are dot-segments: every URL parser removes them before sending, by design.
+        fc
+          .array(segChar, { minLength: 1, maxLength: 10 })
+          .filter((chars) => !/^\.{1,2}$/.test(chars.join(""))),
         fc.dictionary(
           text.map((c) => `k${c.join("")}`),
           fc.array(
