@@ -54,7 +54,8 @@ export function normaliseFlinkJob(record: FlinkJobRecord): FlinkJob {
     // 0 means "not started yet" in this API.
     startMs: record.start_time !== undefined && record.start_time > 0 ? record.start_time : undefined,
     durationMs: record.duration,
-    restarts: record.restart_times ?? 0,
+    // Served as a counter: a negative or fractional count from the API is not one.
+    restarts: Math.max(0, Math.floor(record.restart_times ?? 0)),
   };
 }
 
