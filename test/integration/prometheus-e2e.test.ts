@@ -325,6 +325,15 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
       await new Promise((r) => setTimeout(r, 1500)); // two more evaluations
       const before = await prometheus.alerts();
       for (const [name, labels] of [...JOB_ALERTS, ...FAULT_ALERTS]) {
+        if (name === "HuaweiCloudJobExporterPollSlow" && firing(before, name, labels)) {
+          // A machine busy enough to make a 1-second poll skip ticks makes this one true: then
+          // the counter must say so.
+          const skipped = await prometheus.query(
+            'huaweicloud_job_exporter_poll_skipped_total{source="flink"}',
+          );
+          expect(Number(skipped[0]?.value?.[1])).toBeGreaterThanOrEqual(2);
+          continue;
+        }
         expect(firing(before, name, labels), `${name} ${JSON.stringify(labels)} before`).toBe(false);
       }
 
@@ -336,7 +345,7 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
           const alerts = await prometheus.alerts();
           return JOB_ALERTS.every(([name, labels]) => firing(alerts, name, labels)) ? alerts : undefined;
         },
-        15_000,
+        20_000,
       ).catch(async (err) => {
         const alerts = await prometheus.alerts();
         const missing = JOB_ALERTS.filter(([name, labels]) => !firing(alerts, name, labels)).map(([n]) => n);
@@ -354,7 +363,7 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
           const alerts = await prometheus.alerts();
           return FAULT_ALERTS.every(([name, labels]) => firing(alerts, name, labels)) ? true : undefined;
         },
-        15_000,
+        20_000,
       ).catch(async (err) => {
         const alerts = await prometheus.alerts();
         const missing = FAULT_ALERTS.filter(([name, labels]) => !firing(alerts, name, labels)).map(
