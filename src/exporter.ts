@@ -242,11 +242,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const served = webConfig
     ? guardApp(app, webConfig, { unauthenticatedPaths: config.server.unauthenticatedPaths })
     : app;
-  const server: RunningServer = await listen(
-    served,
-    address,
-    webConfig?.tls ? secureListen(webConfig) : undefined,
-  );
+  let server: RunningServer;
+  try {
+    server = await listen(served, address, webConfig?.tls ? secureListen(webConfig) : undefined);
+  } catch (err) {
+    // The targets already started: a port that cannot be bound must not leave them polling.
+    await Promise.all([...runtimes.values()].map((r) => stopTarget(r)));
+    throw err;
+  }
   logger.info(
     {
       url: server.url,
