@@ -19,7 +19,6 @@ import {
   writeTempFile,
 } from "../helpers/process.js";
 import {
-  type Baseline,
   baselineOf,
   expectFailing,
   expectRestored,
