@@ -35,13 +35,39 @@ function delayFigures() {
   };
 }
 
+/** Sum and count of API request durations per source, from the exporter's own histogram. */
+async function requestTimes() {
+  const metric = exporter.selfMetrics.registry.getSingleMetric(
+    "huaweicloud_job_exporter_api_request_duration_seconds",
+  );
+  const times = {};
+  for (const v of (await metric.get()).values) {
+    const source = v.labels.source;
+    times[source] ??= { sum: 0, count: 0 };
+    if (v.metricName.endsWith("_sum")) times[source].sum += v.value;
+    if (v.metricName.endsWith("_count")) times[source].count += v.value;
+  }
+  return times;
+}
+
 async function pollOnce() {
+  const timesBefore = await requestTimes();
   const started = performance.now();
   const cpuBefore = cpuMs();
   await Promise.all(exporter.pollers.map((poller) => poller.poll()));
+  const cpu = cpuMs() - cpuBefore;
+  const wallMs = performance.now() - started;
+  const timesAfter = await requestTimes();
+  const meanRequestMs = {};
+  for (const [source, after] of Object.entries(timesAfter)) {
+    const before = timesBefore[source] ?? { sum: 0, count: 0 };
+    const count = after.count - before.count;
+    meanRequestMs[source] = count > 0 ? ((after.sum - before.sum) / count) * 1000 : undefined;
+  }
   return {
-    wallMs: performance.now() - started,
-    cpuMs: cpuMs() - cpuBefore,
+    wallMs,
+    cpuMs: cpu,
+    meanRequestMs,
     sources: exporter.pollers.map((p) => ({
       source: p.status.source,
       result: p.status.lastResult,

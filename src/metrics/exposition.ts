@@ -49,16 +49,17 @@ export async function prepareExposition(
   parts: readonly Buffer[],
   cache: WeakMap<Buffer, Buffer>,
 ): Promise<PreparedExposition> {
-  const deflated = await Promise.all(
-    parts.map(async (part) => {
-      let segment = cache.get(part);
-      if (segment === undefined) {
-        segment = await deflateSegment(part);
-        cache.set(part, segment);
-      }
-      return segment;
-    }),
-  );
+  // One piece at a time: one threadpool thread compresses while the event loop keeps a core
+  // (on a two-core machine, four compressing threads would starve it).
+  const deflated: Buffer[] = [];
+  for (const part of parts) {
+    let segment = cache.get(part);
+    if (segment === undefined) {
+      segment = await deflateSegment(part);
+      cache.set(part, segment);
+    }
+    deflated.push(segment);
+  }
   let crc = 0;
   let length = 0;
   let sinceYield = 0;
