@@ -1,18 +1,20 @@
 // DataArts Studio Factory jobs: status per workspace and job type, batch jobs whose last
 // instance failed, failed instances per hour, and how long ago each batch job last ran.
 
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_PROJECT,
   BY_WORKSPACE,
+  badCount,
+  dashboard,
   datasourceVariable,
+  increaseInRange,
   labelVariable,
   mergeAndHide,
   query,
   redFrom,
   stackedTimeseries,
   stat,
-  TAGS,
   table,
   targetAndProject,
   timeseries,
@@ -24,13 +26,13 @@ export const DATAARTS_UID = "hwc-jobs-dataarts";
 export const DATAARTS_FAILED_INSTANCE = "fail|running-exception";
 
 export function dataartsDashboard(): DashboardBuilder {
-  return new DashboardBuilder("Huawei Cloud jobs / DataArts Studio jobs")
-    .uid(DATAARTS_UID)
-    .description("DataArts Studio Factory jobs: status per workspace and type, failed instances, last run")
-    .tags([...TAGS, "dataarts"])
-    .time({ from: "now-24h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
+  return dashboard({
+    title: "Huawei Cloud jobs / DataArts Studio jobs",
+    uid: DATAARTS_UID,
+    description: "DataArts Studio Factory jobs: status per workspace and type, failed instances, last run",
+    tags: ["dataarts"],
+    from: "now-24h",
+  })
     .variables([
       datasourceVariable(),
       ...targetAndProject("huaweicloud_dataarts_jobs"),
@@ -59,19 +61,12 @@ export function dataartsDashboard(): DashboardBuilder {
         .thresholds(redFrom(1)),
     )
     .withPanel(
-      stat("Failed instances in range", "Batch instances that ended `fail` in the selected range.", {
-        x: 18,
-        y: 0,
-        w: 6,
-        h: 4,
-      })
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Failed instances in range",
+        "Batch instances that ended `fail` in the selected range.",
+        { x: 18, y: 0, w: 6, h: 4 },
+        increaseInRange(`huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}`),
+      ),
     )
     .withPanel(
       stackedTimeseries("Jobs by workspace, type and status", "Jobs per status in the last complete poll.", {

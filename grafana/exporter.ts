@@ -1,17 +1,19 @@
 // The exporter itself: is each source polled, how long polls and API calls take, what the API
 // answers, which errors and throttling happen, how many jobs are tracked and series dropped.
 
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_TARGET,
+  badCount,
+  dashboard,
   datasourceVariable,
   greenFromOne,
+  increaseInRange,
   labelVariable,
   query,
   redFrom,
   stackedTimeseries,
   stat,
-  TAGS,
   table,
   timeseries,
 } from "./panels.js";
@@ -35,15 +37,14 @@ export function exporterDashboard(): DashboardBuilder {
       ),
     );
   }
-  return new DashboardBuilder("Huawei Cloud jobs / Exporter")
-    .uid(EXPORTER_UID)
-    .description(
+  return dashboard({
+    title: "Huawei Cloud jobs / Exporter",
+    uid: EXPORTER_UID,
+    description:
       "huaweicloud-job-exporter: polls, API requests, errors, throttling, jobs tracked, series dropped",
-    )
-    .tags([...TAGS, "exporter"])
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
+    tags: ["exporter"],
+    from: "now-6h",
+  })
     .variables([
       datasourceVariable(),
       labelVariable("target", "Target", "huaweicloud_job_exporter_up", "target"),
@@ -132,55 +133,36 @@ export function exporterDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
-      stat(
+      badCount(
         "Throttled in range",
         "Requests the API refused for the rate limit (APIG.0308, HTTP 429) in the selected range.",
         { x: 12, y: 20, w: 6, h: 4 },
-      )
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_job_exporter_errors_total{${SELF}, reason="throttled"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+        increaseInRange(`huaweicloud_job_exporter_errors_total{${SELF}, reason="throttled"}`),
+      ),
     )
     .withPanel(
-      stat("Skipped ticks in range", "Scheduler ticks skipped because the previous poll still ran.", {
-        x: 18,
-        y: 20,
-        w: 6,
-        h: 4,
-      })
-        .withTarget(query(`sum(increase(huaweicloud_job_exporter_poll_skipped_total{${SELF}}[$__range]))`))
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Skipped ticks in range",
+        "Scheduler ticks skipped because the previous poll still ran.",
+        { x: 18, y: 20, w: 6, h: 4 },
+        increaseInRange(`huaweicloud_job_exporter_poll_skipped_total{${SELF}}`),
+      ),
     )
     .withPanel(
-      stat("Series dropped in range", "Per-job series left out by metrics.max_series_per_source.", {
-        x: 12,
-        y: 24,
-        w: 6,
-        h: 4,
-      })
-        .withTarget(query(`sum(increase(huaweicloud_job_exporter_series_dropped_total{${SELF}}[$__range]))`))
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Series dropped in range",
+        "Per-job series left out by metrics.max_series_per_source.",
+        { x: 12, y: 24, w: 6, h: 4 },
+        increaseInRange(`huaweicloud_job_exporter_series_dropped_total{${SELF}}`),
+      ),
     )
     .withPanel(
-      stat("Unknown states in range", "Jobs seen entering a state the exporter does not know.", {
-        x: 18,
-        y: 24,
-        w: 6,
-        h: 4,
-      })
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_job_exporter_unknown_states_total{source=~"$source"}[$__range])) or vector(0)`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Unknown states in range",
+        "Jobs seen entering a state the exporter does not know.",
+        { x: 18, y: 24, w: 6, h: 4 },
+        `${increaseInRange(`huaweicloud_job_exporter_unknown_states_total{source=~"$source"}`)} or vector(0)`,
+      ),
     )
     .withPanel(
       timeseries("Jobs tracked", "Jobs held from the last complete poll, per source.", {

@@ -1,18 +1,20 @@
 // DLI Flink jobs: long-running streaming jobs. Which are not running, which restart, how long
 // each has been up.
 
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_PROJECT,
   BY_QUEUE,
+  badCount,
+  dashboard,
   datasourceVariable,
+  increaseInRange,
   labelVariable,
   mergeAndHide,
   query,
   redFrom,
   stackedTimeseries,
   stat,
-  TAGS,
   table,
   targetAndProject,
   timeseries,
@@ -27,13 +29,13 @@ export const FLINK_BROKEN_STATUSES =
 const JOB = "target, region, project_id, queue, job_id";
 
 export function flinkDashboard(): DashboardBuilder {
-  return new DashboardBuilder("Huawei Cloud jobs / DLI Flink jobs")
-    .uid(FLINK_UID)
-    .description("DLI Flink jobs: status of every job, restarts, exceptions, time since start")
-    .tags([...TAGS, "dli", "flink"])
-    .time({ from: "now-24h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
+  return dashboard({
+    title: "Huawei Cloud jobs / DLI Flink jobs",
+    uid: FLINK_UID,
+    description: "DLI Flink jobs: status of every job, restarts, exceptions, time since start",
+    tags: ["dli", "flink"],
+    from: "now-24h",
+  })
     .variables([
       datasourceVariable(),
       ...targetAndProject("huaweicloud_dli_flink_jobs"),
@@ -55,29 +57,22 @@ export function flinkDashboard(): DashboardBuilder {
         .thresholds(redFrom(1)),
     )
     .withPanel(
-      stat("Restarts in range", "Restarts of all selected jobs in the selected range.", {
-        x: 12,
-        y: 0,
-        w: 6,
-        h: 4,
-      })
-        .withTarget(query(`sum(increase(huaweicloud_dli_flink_job_restarts_total{${BY_QUEUE}}[$__range]))`))
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Restarts in range",
+        "Restarts of all selected jobs in the selected range.",
+        { x: 12, y: 0, w: 6, h: 4 },
+        increaseInRange(`huaweicloud_dli_flink_job_restarts_total{${BY_QUEUE}}`),
+      ),
     )
     .withPanel(
-      stat(
+      badCount(
         "Entered exception in range",
         "How many times a job entered job_running_exception in the selected range.",
         { x: 18, y: 0, w: 6, h: 4 },
-      )
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_dli_flink_job_status_changes_total{${BY_QUEUE}, status="job_running_exception"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+        increaseInRange(
+          `huaweicloud_dli_flink_job_status_changes_total{${BY_QUEUE}, status="job_running_exception"}`,
+        ),
+      ),
     )
     .withPanel(
       table(

@@ -2,33 +2,33 @@
 // or restarted in the selected range, and whether the exporter itself is healthy.
 
 import * as common from "@grafana/grafana-foundation-sdk/common";
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_QUEUE,
   BY_TARGET,
   BY_WORKSPACE,
+  badCount,
+  dashboard,
   datasourceVariable,
   greenFromOne,
+  increaseInRange,
   labelVariable,
   query,
   redFrom,
   stackedTimeseries,
   stat,
-  TAGS,
 } from "./panels.js";
 
 export const OVERVIEW_UID = "hwc-jobs-overview";
 
 export function overviewDashboard(): DashboardBuilder {
-  return new DashboardBuilder("Huawei Cloud jobs / Overview")
-    .uid(OVERVIEW_UID)
-    .description(
+  return dashboard({
+    title: "Huawei Cloud jobs / Overview",
+    uid: OVERVIEW_UID,
+    description:
       "Jobs by state in DLI Spark, DLI Flink and DataArts Studio, failures, restarts, exporter health",
-    )
-    .tags(TAGS)
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
+    from: "now-6h",
+  })
     .withVariable(datasourceVariable())
     .withVariable(labelVariable("target", "Target", "huaweicloud_job_exporter_up", "target"))
     .withVariable(
@@ -80,29 +80,20 @@ export function overviewDashboard(): DashboardBuilder {
         .thresholds(redFrom(900)),
     )
     .withPanel(
-      stat("Spark jobs failed", "Spark batch jobs that ended `dead` in the selected range.", {
-        x: 8,
-        y: 0,
-        w: 4,
-        h: 4,
-      })
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Spark jobs failed",
+        "Spark batch jobs that ended `dead` in the selected range.",
+        { x: 8, y: 0, w: 4, h: 4 },
+        increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}`),
+      ),
     )
     .withPanel(
-      stat(
+      badCount(
         "Flink restarts",
         "Restarts of Flink jobs in the selected range (increase of the API's restart_times).",
         { x: 12, y: 0, w: 4, h: 4 },
-      )
-        .withTarget(query(`sum(increase(huaweicloud_dli_flink_job_restarts_total{${BY_QUEUE}}[$__range]))`))
-        .decimals(0)
-        .thresholds(redFrom(1)),
+        increaseInRange(`huaweicloud_dli_flink_job_restarts_total{${BY_QUEUE}}`),
+      ),
     )
     .withPanel(
       stat("Flink jobs in exception", "Flink jobs whose status is job_running_exception now.", {
@@ -115,18 +106,12 @@ export function overviewDashboard(): DashboardBuilder {
         .thresholds(redFrom(1)),
     )
     .withPanel(
-      stat(
+      badCount(
         "DataArts instances failed",
         "DataArts batch job instances that ended `fail` in the selected range.",
         { x: 20, y: 0, w: 4, h: 4 },
-      )
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+        increaseInRange(`huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}`),
+      ),
     )
     .withPanel(
       stackedTimeseries("Spark batch jobs by state", "Jobs per state in the last complete poll.", {

@@ -4,6 +4,7 @@
 
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import {
+  DashboardBuilder,
   DatasourceVariableBuilder,
   type DataTransformerConfig,
   QueryVariableBuilder,
@@ -28,6 +29,27 @@ import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk
 export const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 
 export const TAGS = ["huaweicloud", "huaweicloud-job-exporter"];
+
+/** What sets one dashboard apart from the others; the refresh and the time zone are common. */
+export interface DashboardHeader {
+  title: string;
+  uid: string;
+  description: string;
+  /** Tags beside the common TAGS. */
+  tags?: string[];
+  /** The default range's start, e.g. `now-6h`; it ends now. */
+  from: string;
+}
+
+export function dashboard(header: DashboardHeader): DashboardBuilder {
+  return new DashboardBuilder(header.title)
+    .uid(header.uid)
+    .description(header.description)
+    .tags([...TAGS, ...(header.tags ?? [])])
+    .time({ from: header.from, to: "now" })
+    .refresh("1m")
+    .timezone("browser");
+}
 
 export function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder("datasource").label("Data source").type("prometheus");
@@ -126,6 +148,16 @@ export function stat(title: string, description: string, place: Place, unit = "s
     .graphMode(common.BigValueGraphMode.None)
     .colorMode(common.BigValueColorMode.Background)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false));
+}
+
+/** `sum(increase(selector[$__range]))`: how many events the selected range holds. */
+export function increaseInRange(selector: string): string {
+  return `sum(increase(${selector}[$__range]))`;
+}
+
+/** A count of events that should not happen: whole numbers, red from one. */
+export function badCount(title: string, description: string, place: Place, expr: string) {
+  return stat(title, description, place).withTarget(query(expr)).decimals(0).thresholds(redFrom(1));
 }
 
 /** Green below `red`, red from it: counts of things that should not happen. */

@@ -1,19 +1,21 @@
 // DLI Spark batch jobs: what runs and waits per queue, how many finish and fail, how long they
 // run (quantiles and heatmap from the run-duration histogram), which jobs are stuck starting.
 
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_PROJECT,
   BY_QUEUE,
+  badCount,
+  dashboard,
   datasourceVariable,
   heatmap,
+  increaseInRange,
   labelVariable,
   mergeAndHide,
   query,
   redFrom,
   stackedTimeseries,
   stat,
-  TAGS,
   table,
   targetAndProject,
   timeseries,
@@ -41,15 +43,14 @@ export function sparkDashboard(): DashboardBuilder {
       }),
     );
   }
-  return new DashboardBuilder("Huawei Cloud jobs / DLI Spark batch jobs")
-    .uid(SPARK_UID)
-    .description(
+  return dashboard({
+    title: "Huawei Cloud jobs / DLI Spark batch jobs",
+    uid: SPARK_UID,
+    description:
       "DLI Spark batch jobs per queue: running and starting, finishes, failures, run time, stuck jobs",
-    )
-    .tags([...TAGS, "dli", "spark"])
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
+    tags: ["dli", "spark"],
+    from: "now-6h",
+  })
     .variables([
       datasourceVariable(),
       ...targetAndProject("huaweicloud_dli_spark_jobs"),
@@ -76,21 +77,17 @@ export function sparkDashboard(): DashboardBuilder {
         h: 4,
       })
         .withTarget(
-          query(
-            `sum(increase(huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="success"}[$__range]))`,
-          ),
+          query(increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="success"}`)),
         )
         .decimals(0),
     )
     .withPanel(
-      stat("Failed in range", "Jobs that ended `dead` in the selected range.", { x: 12, y: 0, w: 4, h: 4 })
-        .withTarget(
-          query(
-            `sum(increase(huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}[$__range]))`,
-          ),
-        )
-        .decimals(0)
-        .thresholds(redFrom(1)),
+      badCount(
+        "Failed in range",
+        "Jobs that ended `dead` in the selected range.",
+        { x: 12, y: 0, w: 4, h: 4 },
+        increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}`),
+      ),
     )
     .withPanel(
       stat(
