@@ -7,7 +7,9 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { Server as HttpsServer } from "node:https";
 import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Simulator } from "../../src/simulator/index.js";
 import { type Harness, sampleValue, startHarness } from "../helpers/harness.js";
+import { NEVER, simulatorTarget } from "../helpers/process.js";
 import { createTestPki, type TestPki } from "../helpers/tls-certs.js";
 import {
   type Baseline,
@@ -34,20 +36,11 @@ afterEach(async () => {
   h = proxy = agent = undefined;
 });
 
-function target(
-  sim: { projectId: string; credentials: { accessKey: string; secretKey: string } },
-  endpoints: Record<Endpoint, string>,
-) {
-  return {
-    name: "it",
-    region: "cn-north-4",
-    project_id: sim.projectId,
-    auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-    endpoints,
-  };
+function target(sim: Simulator, endpoints: Record<Endpoint, string>) {
+  return simulatorTarget(sim, { endpoints });
 }
 
-const POLL = { schedule: "0 0 0 1 1 *", request_timeout: "1s", max_retries: 1, page_size: PAGE_SIZE };
+const POLL = { schedule: NEVER, request_timeout: "1s", max_retries: 1, page_size: PAGE_SIZE };
 
 async function expectEndpointFailing(h: Harness, endpoint: Endpoint, before: Map<Source, Baseline>) {
   for (const source of BEHIND[endpoint]) {

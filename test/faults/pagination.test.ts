@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FaultRule } from "../../src/simulator/index.js";
 import { type Harness, samples, sampleValue } from "../helpers/harness.js";
+import { NEVER, simulatorTarget } from "../helpers/process.js";
 import {
   baselineOf,
   counterValues,
@@ -118,16 +119,8 @@ describe.each(SOURCES)("%s source, the same job on two pages", (source) => {
       config: (sim) => {
         relay.upstream = sim.url;
         return {
-          poll: { schedule: "0 0 0 1 1 *", request_timeout: "1s", max_retries: 0, page_size: PAGE_SIZE },
-          targets: [
-            {
-              name: "it",
-              region: "cn-north-4",
-              project_id: sim.projectId,
-              auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-              endpoints: { dli: relay.url, dataarts: relay.url },
-            },
-          ],
+          poll: { schedule: NEVER, request_timeout: "1s", max_retries: 0, page_size: PAGE_SIZE },
+          targets: [simulatorTarget(sim, { endpoints: { dli: relay.url, dataarts: relay.url } })],
         };
       },
     });

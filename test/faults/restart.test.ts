@@ -5,17 +5,19 @@
 // afterwards is counted exactly once.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { type ParsedFamily, parseExposition } from "../helpers/exposition-parser.js";
 import type { Harness } from "../helpers/harness.js";
 import {
   cleanUp,
   type ExporterProcess,
+  eventually,
   httpGet,
   nextPollSeesChanges,
   pollsEnded,
   simulatorConfig,
   startServing,
+  startTestSimulator,
   writeTempFile,
 } from "../helpers/process.js";
 import {
@@ -30,23 +32,11 @@ import {
 } from "./fault-world.js";
 
 let h: Harness | undefined;
-const simulators: Simulator[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
   await cleanUp();
 });
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function pageOne(source: Source): Record<string, number> {
   if (source === "spark") return { from: PAGE_SIZE };
@@ -66,22 +56,17 @@ describe.each(SOURCES)("%s source, the simulator restarted during a poll", (sour
     h.sim.faults.add({ api: source, kind: "hang", match: pageOne(source) });
     const poller = h.exporter.pollers.find((p) => p.status.source === source);
     const polling = poller?.poll();
-    await until(
+    await eventually(
       () => h?.sim.requests.log().find((r) => r.fault === "hang"),
       "the hanging request reached the simulator",
+      3000,
+      5,
     );
     await h.sim.close();
     await polling;
     await expectFailing(h, source, "network", before);
 
-    const restarted = await startSimulator({
-      seed: 7,
-      port,
-      jobs: WORLD_JOBS,
-      churn: false,
-      worldStartMs,
-    });
-    simulators.push(restarted);
+    await startTestSimulator({ seed: 7, port, jobs: WORLD_JOBS, churn: false, worldStartMs });
     await Promise.all(h.exporter.pollers.map((p) => p.poll()));
     await expectRestored(h, source, before);
     for (const other of SOURCES) {
@@ -163,12 +148,11 @@ function addRunningJobs(sim: Simulator): void {
 
 describe("the exporter restarted during a poll", () => {
   it("starts from a new baseline: what finished while it was away is not counted, what follows is counted once", async () => {
-    const sim = await startSimulator({
+    const sim = await startTestSimulator({
       seed: 11,
       churn: false,
       jobs: { spark: 30, flink: 20, dataarts: { BATCH: 10, REAL_TIME: 2 } },
     });
-    simulators.push(sim);
     addRunningJobs(sim);
     const configFile = writeTempFile(
       simulatorConfig(sim, {
@@ -186,7 +170,7 @@ describe("the exporter restarted during a poll", () => {
     // Killed while a poll hangs on the API: no chance to finish anything.
     sim.requests.clear();
     sim.faults.add({ api: "any", kind: "hang" });
-    await until(() => sim.requests.log().find((r) => r.fault === "hang"), "a poll in flight", 5000);
+    await eventually(() => sim.requests.log().find((r) => r.fault === "hang"), "a poll in flight", 5000, 5);
     first.proc.child.kill("SIGKILL");
     await first.proc.exited;
     sim.faults.clear();

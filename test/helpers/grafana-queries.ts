@@ -3,8 +3,8 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "./process.js";
 
-export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 export const DASHBOARDS_DIR = join(REPO_ROOT, "grafana/dashboards");
 
 export interface DashboardTarget {

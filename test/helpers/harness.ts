@@ -10,9 +10,7 @@ import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger, type LogLevel } from "../../src/logger.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import { type ParsedFamily, parseExposition } from "./exposition-parser.js";
-
-/** A schedule that never fires during a test: Jan 1st, 00:00:00. */
-export const NEVER = "0 0 0 1 1 *";
+import { NEVER, simulatorTarget } from "./process.js";
 
 export interface HarnessOptions {
   simulator?: SimulatorOptions;
@@ -42,24 +40,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function defaultTarget(sim: Simulator, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: "it",
-    region: "cn-north-4",
-    project_id: sim.projectId,
-    auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-    endpoints: { dli: sim.url, dataarts: sim.url },
-    ...extra,
-  };
-}
-
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSimulator({ seed: 7, ...options.simulator });
   options.beforeStart?.(sim);
   const raw: Record<string, unknown> = {
     server: { listen_address: "127.0.0.1:0" },
     poll: { schedule: NEVER, request_timeout: "2s", max_retries: 1, page_size: 100 },
-    targets: [defaultTarget(sim, options.target)],
+    targets: [simulatorTarget(sim, options.target)],
     ...options.config?.(sim),
   };
   const config = buildConfig(raw, {});

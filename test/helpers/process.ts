@@ -2,16 +2,22 @@
 // runs: flags, exit codes, logs, signals. Every process started here is remembered so that
 // `killAll()` in afterEach leaves nothing running; temporary files are removed the same way.
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import type { Simulator } from "../../src/simulator/index.js";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const MAIN = join(REPO_ROOT, "dist", "main.js");
+
+/** The path of a program on this machine (promtool, prometheus, kubectl); undefined if absent. */
+export function which(command: string): string | undefined {
+  const found = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
 
 /** A schedule that never fires during a test: Jan 1st, 00:00:00. */
 export const NEVER = "0 0 0 1 1 *";
@@ -177,6 +183,7 @@ export class ExporterProcess {
 
 const running = new Set<ExporterProcess>();
 const tempDirs = new Set<string>();
+const simulators = new Set<Simulator>();
 
 function describeExit(exit: Exit): string {
   return exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`;
@@ -235,13 +242,26 @@ export async function runToExit(
   }
 }
 
-/** afterEach: kills every process still running and removes the temporary files. */
+/**
+ * afterEach: kills every process still running, then closes the simulators they called
+ * (startTestSimulator) and removes the temporary files.
+ */
 export async function cleanUp(): Promise<void> {
   const left = [...running];
   for (const proc of left) proc.child.kill("SIGKILL");
   await Promise.all(left.map((p) => p.exited));
+  const sims = [...simulators];
+  simulators.clear();
+  await Promise.all(sims.map((s) => s.close()));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
+}
+
+/** The built-in simulator, closed by cleanUp(). */
+export async function startTestSimulator(options?: SimulatorOptions): Promise<Simulator> {
+  const sim = await startSimulator(options);
+  simulators.add(sim);
+  return sim;
 }
 
 /** A fresh temporary directory, removed by cleanUp(). */
@@ -302,7 +322,7 @@ export async function httpGet(url: string): Promise<{ status: number; body: stri
 
 /** Retries `probe` every `intervalMs` until it returns a value; fails after `timeoutMs`. */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   what: string,
   timeoutMs = 5000,
   intervalMs = 100,

@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import {
   cleanUp,
@@ -16,6 +15,7 @@ import {
   runToExit,
   simulatorConfig,
   startServing,
+  startTestSimulator,
   tempDir,
   writeTempFile,
 } from "../helpers/process.js";
@@ -221,16 +221,11 @@ describe.concurrent("env-only mode (no --config)", () => {
 });
 
 describe("check --config FILE", () => {
-  let sim: Simulator | undefined;
-  afterEach(async () => {
-    await cleanUp();
-    await sim?.close();
-    sim = undefined;
-  });
+  afterEach(cleanUp);
 
   it("accepts a valid file, names its targets, serves nothing and exits 0", async () => {
     // The endpoints are a local simulator: `check` may call them, never the real cloud.
-    sim = await startSimulator({ churn: false, jobs: { spark: 3, flink: 2 } });
+    const sim = await startTestSimulator({ churn: false, jobs: { spark: 3, flink: 2 } });
     const path = writeTempFile(simulatorConfig(sim, { target: { name: "checked-target" } }));
     const result = await runToExit(["check", "--config", path]);
     expect(result.code, result.stderr).toBe(0);

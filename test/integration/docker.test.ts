@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { REPO_ROOT } from "../helpers/grafana-queries.js";
+import { REPO_ROOT, which } from "../helpers/process.js";
 
 interface Instruction {
   op: string;
@@ -258,15 +258,15 @@ describe("deploy/docker-compose.yml", () => {
       `exporter:${one(runtime, "EXPOSE")}`,
     ]);
 
-    const promtool = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
-    if (promtool.status !== 0) return;
+    const promtool = which("promtool");
+    if (promtool === undefined) return;
     const dir = mkdtempSync(join(tmpdir(), "compose-prometheus-"));
     try {
       writeFileSync(
         join(dir, "prometheus.yml"),
         stringify({ ...config, rule_files: [join(REPO_ROOT, "deploy/prometheus/rules.yml")] }),
       );
-      const result = spawnSync(promtool.stdout.trim(), ["check", "config", join(dir, "prometheus.yml")], {
+      const result = spawnSync(promtool, ["check", "config", join(dir, "prometheus.yml")], {
         encoding: "utf8",
       });
       expect(result.status, result.stdout + result.stderr).toBe(0);

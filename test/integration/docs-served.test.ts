@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { type ParsedFamily, parseExposition } from "../helpers/exposition-parser.js";
 import {
   cleanUp,
@@ -16,15 +16,11 @@ import {
   REPO_ROOT,
   simulatorConfig,
   startServing,
+  startTestSimulator,
   writeTempFile,
 } from "../helpers/process.js";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await cleanUp();
-  await sim?.close();
-  sim = undefined;
-});
+afterEach(cleanUp);
 
 interface Shape {
   type: string;
@@ -135,7 +131,7 @@ it("docs/metrics.md names exactly the served families, with their types and labe
   const documented = documentedFamilies(markdown);
   expect(documented.size).toBeGreaterThan(20);
 
-  sim = await startSimulator({ empty: true, churn: false });
+  const sim = await startTestSimulator({ empty: true, churn: false });
   buildWorld(sim);
   const config = writeTempFile(
     simulatorConfig(sim, { poll: { schedule: "* * * * * *", request_timeout: "2s" } }),

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FaultRule } from "../../src/simulator/index.js";
 import { type Harness, samples, sampleValue, startHarness } from "../helpers/harness.js";
+import { NEVER, simulatorTarget } from "../helpers/process.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -163,23 +164,14 @@ describe("faults that must not fail a poll", () => {
     h = await startHarness({
       simulator: { jobs: { spark: 5, flink: 5, dataarts: { BATCH: 5, REAL_TIME: 5 } }, churn: false },
       config: (sim) => ({
-        poll: { schedule: "0 0 0 1 1 *", request_timeout: "500ms", max_retries: 0 },
+        poll: { schedule: NEVER, request_timeout: "500ms", max_retries: 0 },
         targets: [
-          {
-            name: "good",
-            region: "cn-north-4",
-            project_id: sim.projectId,
-            auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-            endpoints: { dli: sim.url, dataarts: sim.url },
-          },
-          {
+          simulatorTarget(sim, { name: "good" }),
+          simulatorTarget(sim, {
             name: "unreachable",
-            region: "cn-north-4",
-            project_id: sim.projectId,
-            auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
             // Port 1 on loopback: nothing listens there, the connection is refused at once.
             endpoints: { dli: "http://127.0.0.1:1", dataarts: "http://127.0.0.1:1" },
-          },
+          }),
         ],
       }),
     });

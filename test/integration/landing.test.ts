@@ -15,8 +15,8 @@ import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
-import { defaultTarget, NEVER, samples, sampleValue } from "../helpers/harness.js";
-import { REPO_ROOT } from "../helpers/process.js";
+import { samples, sampleValue } from "../helpers/harness.js";
+import { NEVER, REPO_ROOT, simulatorTarget } from "../helpers/process.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -69,8 +69,8 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
       server: { listen_address: "127.0.0.1:0" },
       poll: { schedule: NEVER, request_timeout: "2s", max_retries: 0 },
       targets: [
-        defaultTarget(prod, { name: "prod", dataarts: { workspaces: ["ws-analytics"] } }),
-        defaultTarget(staging, { name: "staging", region: "ap-southeast-3" }),
+        simulatorTarget(prod, { name: "prod", dataarts: { workspaces: ["ws-analytics"] } }),
+        simulatorTarget(staging, { name: "staging", region: "ap-southeast-3" }),
       ],
     },
     {},

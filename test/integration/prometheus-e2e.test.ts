@@ -23,16 +23,12 @@ import {
   type Dashboard,
   labelValuesQuery,
   panelQueries,
-  REPO_ROOT,
   readDashboards,
   substitute,
 } from "../helpers/grafana-queries.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { eventually, REPO_ROOT, which } from "../helpers/process.js";
 
-function which(command: string): string | undefined {
-  const found = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
-  return found.status === 0 ? found.stdout.trim() : undefined;
-}
 const PROMETHEUS = which("prometheus");
 const PROMTOOL = which("promtool");
 
@@ -56,20 +52,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Prometheus scrapes and evaluates every second: a slower probe than the default. */
+function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  return eventually(probe, what, timeoutMs, 200);
 }
 
 interface PromAnswer<T> {

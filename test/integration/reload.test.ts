@@ -13,12 +13,20 @@ import { type RunningExporter, startExporter } from "../../src/exporter.js";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";
 import { ConfigReloader } from "../../src/reload.js";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
-import { NEVER, samples, sampleValue } from "../helpers/harness.js";
-import { cleanUp, eventually, httpGet, simulatorTarget, startServing, tempDir } from "../helpers/process.js";
+import { samples, sampleValue } from "../helpers/harness.js";
+import {
+  cleanUp,
+  eventually,
+  httpGet,
+  NEVER,
+  simulatorTarget,
+  startServing,
+  startTestSimulator,
+  tempDir,
+} from "../helpers/process.js";
 
-let sim: Simulator | undefined;
 let exporter: RunningExporter | undefined;
 let reloader: ConfigReloader | undefined;
 afterEach(async () => {
@@ -27,8 +35,6 @@ afterEach(async () => {
   await exporter?.stop();
   exporter = undefined;
   await cleanUp();
-  await sim?.close();
-  sim = undefined;
 });
 
 const RELOAD_OK = "huaweicloud_job_exporter_config_last_reload_successful";
@@ -50,12 +56,11 @@ async function families(url: string) {
 
 describe("in process: ConfigReloader and exporter.reload", () => {
   it("adds, removes and restarts targets on a file change; a bad file keeps the old config", async () => {
-    sim = await startSimulator({
+    const s = await startTestSimulator({
       seed: 3,
       churn: false,
       jobs: { spark: 3, flink: 2, dataarts: { BATCH: 1 } },
     });
-    const s = sim;
     const dir = tempDir();
     const path = join(dir, "config.yml");
     writeFileSync(path, fileOf(s, [{ name: "a" }, { name: "b" }, { name: "c" }]));
@@ -153,8 +158,7 @@ describe("in process: ConfigReloader and exporter.reload", () => {
   });
 
   it("a shard change moves targets in and out", async () => {
-    sim = await startSimulator({ seed: 3, churn: false, empty: true });
-    const s = sim;
+    const s = await startTestSimulator({ seed: 3, churn: false, empty: true });
     const dir = tempDir();
     const path = join(dir, "config.yml");
     const names = Array.from({ length: 8 }, (_, i) => ({ name: `t${i}` }));
@@ -180,8 +184,7 @@ describe("in process: ConfigReloader and exporter.reload", () => {
 
 describe("the process: SIGHUP and a ConfigMap symlink swap", () => {
   it("reloads on a swap of ..data and on SIGHUP, and refuses a bad file without stopping", async () => {
-    sim = await startSimulator({ seed: 3, churn: false, jobs: { spark: 2, flink: 1 } });
-    const s = sim;
+    const s = await startTestSimulator({ seed: 3, churn: false, jobs: { spark: 2, flink: 1 } });
     // The layout kubelet writes: config.yml -> ..data/config.yml, ..data -> ..<timestamp>.
     const dir = tempDir();
     const version = (n: number, body: string) => {

@@ -4,7 +4,7 @@
 // finishes it sees happen.
 
 import { afterEach, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import {
   cleanUp,
@@ -14,15 +14,11 @@ import {
   type ServingExporter,
   simulatorConfig,
   startServing,
+  startTestSimulator,
   writeTempFile,
 } from "../helpers/process.js";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await cleanUp();
-  await sim?.close();
-  sim = undefined;
-});
+afterEach(cleanUp);
 
 const SOURCES = ["spark", "flink", "dataarts"] as const;
 const HOUR = 3_600_000;
@@ -126,8 +122,7 @@ function finishOne(
 }
 
 it("a restarted exporter starts a new baseline and then counts exactly what it sees finish", async () => {
-  sim = await startSimulator({ empty: true, churn: false });
-  const s = sim;
+  const s = await startTestSimulator({ empty: true, churn: false });
   buildWorld(s);
 
   // A: the jobs already finished are its baseline.

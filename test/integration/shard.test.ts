@@ -4,7 +4,6 @@
 // process serves: every target once, none twice.
 
 import { afterEach, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import {
   cleanUp,
@@ -14,15 +13,11 @@ import {
   type ServingExporter,
   simulatorTarget,
   startServing,
+  startTestSimulator,
   writeTempFile,
 } from "../helpers/process.js";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await cleanUp();
-  await sim?.close();
-  sim = undefined;
-});
+afterEach(cleanUp);
 
 const TARGETS = 30;
 
@@ -56,12 +51,11 @@ async function targetSeries(exporter: ServingExporter): Promise<Map<string, numb
 const isJobSeries = (key: string) => /^huaweicloud_(dli|dataarts)_/.test(key);
 
 it("three shards serve every target exactly once between them", async () => {
-  sim = await startSimulator({
+  const s = await startTestSimulator({
     seed: 5,
     churn: false,
     jobs: { spark: 4, flink: 3, dataarts: { BATCH: 2, REAL_TIME: 1 } },
   });
-  const s = sim;
   const names = Array.from({ length: TARGETS }, (_, i) => `project-${String(i).padStart(2, "0")}`);
   const file = (totalShards: number) =>
     writeTempFile({

@@ -3,7 +3,7 @@
 // poll still running is skipped and counted.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import {
   cleanUp,
@@ -11,23 +11,18 @@ import {
   httpGet,
   simulatorConfig,
   startServing,
+  startTestSimulator,
   writeTempFile,
 } from "../helpers/process.js";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await cleanUp();
-  await sim?.close();
-  sim = undefined;
-});
+afterEach(cleanUp);
 
 /** The API requests the simulator holds open without answering. */
 const hanging = (s: Simulator) => s.requests.log().filter((r) => r.fault === "hang" && r.status === 0);
 
 describe.each(["SIGTERM", "SIGINT"] as const)("%s", (signal) => {
   it("ends a poll in flight, logs that it stopped and exits 0", async () => {
-    sim = await startSimulator({ churn: false, jobs: { spark: 5, flink: 5 } });
-    const s = sim;
+    const s = await startTestSimulator({ churn: false, jobs: { spark: 5, flink: 5 } });
     s.faults.add({ api: "flink", kind: "hang" });
     // A long request timeout: the hanging request is still in flight when the signal comes.
     const config = writeTempFile(simulatorConfig(s, { poll: { request_timeout: "60s" } }));
@@ -53,7 +48,7 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s", (signal) => {
 
 describe("overlapping polls", () => {
   it("a tick that finds the previous poll running is skipped and counted for that source only", async () => {
-    sim = await startSimulator({ churn: false, jobs: { spark: 5, flink: 5 } });
+    const sim = await startTestSimulator({ churn: false, jobs: { spark: 5, flink: 5 } });
     sim.faults.add({ api: "dataarts", kind: "hang" });
     const config = writeTempFile(
       simulatorConfig(sim, { poll: { schedule: "* * * * * *", request_timeout: "5s", max_retries: 0 } }),

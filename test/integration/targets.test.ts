@@ -11,7 +11,8 @@ import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
-import { defaultTarget, samples, sampleValue } from "../helpers/harness.js";
+import { samples, sampleValue } from "../helpers/harness.js";
+import { simulatorTarget } from "../helpers/process.js";
 
 const sims: Simulator[] = [];
 let exporter: RunningExporter | undefined;
@@ -54,7 +55,7 @@ it("one failing, slow or throttled target never delays or hides another", async 
   ];
   const targets = groups.flatMap(([prefix, s, n]) =>
     Array.from({ length: n }, (_, i) =>
-      defaultTarget(s, { name: `${prefix}-${String(i).padStart(2, "0")}` }),
+      simulatorTarget(s, { name: `${prefix}-${String(i).padStart(2, "0")}` }),
     ),
   );
   expect(targets).toHaveLength(20);

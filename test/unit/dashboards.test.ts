@@ -15,9 +15,9 @@ import {
   type Dashboard,
   labelValuesQuery,
   panelQueries,
-  REPO_ROOT,
   readDashboards,
 } from "../helpers/grafana-queries.js";
+import { REPO_ROOT } from "../helpers/process.js";
 
 function documentedLabels(): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

@@ -15,6 +15,7 @@ import { parseRecords } from "../../src/sources/lenient.js";
 import { normaliseSparkSession, sparkSessionSchema } from "../../src/sources/spark.js";
 import { JobStore } from "../../src/state/store.js";
 import { type ParsedFamily, parseExposition } from "../helpers/exposition-parser.js";
+import { which } from "../helpers/process.js";
 
 const TARGET: TargetIdentity = {
   name: "fuzz",
@@ -24,7 +25,7 @@ const TARGET: TargetIdentity = {
 const NOW = Date.UTC(2026, 0, 1);
 const RUNS = 30;
 
-const hasPromtool = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).stdout.trim() !== "";
+const hasPromtool = which("promtool") !== undefined;
 
 function promtoolCheck(text: string): string {
   const run = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });

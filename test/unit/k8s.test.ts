@@ -16,9 +16,10 @@ import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { buildConfig, parseConfigText } from "../../src/config/load.js";
-import { REPO_ROOT, readDashboards } from "../helpers/grafana-queries.js";
+import { readDashboards } from "../helpers/grafana-queries.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { containersOf, kustomize, type Manifest, readManifests } from "../helpers/kustomize.js";
+import { REPO_ROOT, which } from "../helpers/process.js";
 
 const K8S = join(REPO_ROOT, "deploy/kubernetes");
 const BASE = join(K8S, "base");
@@ -94,7 +95,7 @@ describe("every manifest is valid against its schema", () => {
   });
 });
 
-describe.skipIf(spawnSync("sh", ["-c", "command -v kubectl"]).status !== 0)(
+describe.skipIf(which("kubectl") === undefined)(
   "kubectl kustomize agrees with the tests' reading (skipped: kubectl is not installed)",
   () => {
     it.each([

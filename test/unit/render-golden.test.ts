@@ -13,13 +13,9 @@ import type { StateSeriesMode } from "../../src/metrics/family.js";
 import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { DEV, dataarts, flink, HOUR, MIN, PROD, spark, T0 } from "../helpers/job-builders.js";
+import { which } from "../helpers/process.js";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-function promtool(): string | undefined {
-  const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
-  return found.status === 0 ? found.stdout.trim() : undefined;
-}
 
 function targetConfig(name: string): TargetConfig {
   return {
@@ -182,7 +178,7 @@ describe.each([
     expect(parseExposition(text).length).toBeGreaterThan(0);
   });
 
-  const tool = promtool();
+  const tool = which("promtool");
   it.skipIf(tool === undefined)("passes promtool check metrics (skipped: promtool is not installed)", () => {
     const result = spawnSync(tool as string, ["check", "metrics"], { input: text, encoding: "utf8" });
     expect(result.stderr + result.stdout).toBe("");

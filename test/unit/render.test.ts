@@ -12,6 +12,7 @@ import {
 import type { DataArtsJob, FlinkJob, SparkJob } from "../../src/model.js";
 import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
+import { which } from "../helpers/process.js";
 
 /** The oracle of the cut, written apart from the renderer: 128 code points, lone surrogates as U+FFFD. */
 function expectedCut(value: string): string {
@@ -229,8 +230,7 @@ describe("whatever a job holds, every line is valid and parses back to the cut v
 });
 
 describe("promtool agrees", () => {
-  const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
-  const promtool = found.status === 0 ? found.stdout.trim() : undefined;
+  const promtool = which("promtool");
 
   it.skipIf(promtool === undefined)(
     "promtool check metrics accepts a body full of hostile names (skipped: promtool is not installed)",

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { REPO_ROOT } from "../helpers/grafana-queries.js";
+import { REPO_ROOT, which } from "../helpers/process.js";
 
 interface Rule {
   alert?: string;
@@ -33,8 +33,7 @@ const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert);
 const tests = parse(readFileSync(join(PROM_DIR, "tests.yml"), "utf8")) as TestFile;
 const alertsDoc = readFileSync(join(REPO_ROOT, "docs/alerts.md"), "utf8");
 
-const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
-const promtool = found.status === 0 ? found.stdout.trim() : undefined;
+const promtool = which("promtool");
 
 function runPromtool(args: string[], cwd: string) {
   return spawnSync(promtool as string, args, { cwd, encoding: "utf8" });
