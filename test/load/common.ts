@@ -1,4 +1,4 @@
-// Shared by the load and soak runs: flags, percentiles, and a plain table on stdout.
+// Shared by the load and soak runs: flags, percentiles, a plain table on stdout, the exit.
 
 import { parseArgs } from "node:util";
 
@@ -51,3 +51,14 @@ export function table(rows: Array<[string, string]>): string {
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 export const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** Runs `main` and exits with its status; a throw is status 1 with its stack on stderr. */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

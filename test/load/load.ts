@@ -10,16 +10,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Pool } from "undici";
 import { stringify } from "yaml";
 import { startSimulator } from "../../src/simulator/index.js";
-import { mib, ms, numberFlag, parseFlags, quantile, table } from "./common.js";
-
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const MAIN = join(ROOT, "dist", "main.js");
+import { MAIN, simulatorTarget } from "../helpers/process.js";
+import { mib, ms, numberFlag, parseFlags, quantile, runMain, table } from "./common.js";
 
 const flags = parseFlags(["seconds", "scrapers", "jobs"]);
 const seconds = numberFlag(flags, "seconds", 60, 8);
@@ -52,16 +49,7 @@ async function main(): Promise<number> {
     stringify({
       server: { listen_address: "127.0.0.1:0" },
       poll: { schedule: "*/5 * * * * *", request_timeout: "20s", page_size: 100, concurrency: 4 },
-      targets: [
-        {
-          name: "load",
-          region: "cn-north-4",
-          project_id: sim.projectId,
-          auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-          endpoints: { dli: sim.url, dataarts: sim.url },
-          spark: { details: false },
-        },
-      ],
+      targets: [simulatorTarget(sim, { name: "load", spark: { details: false } })],
     }),
   );
   const child = spawn(process.execPath, [MAIN, "--config", configFile, "--log-level", "info"], {
@@ -180,10 +168,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`load run failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain("load run", main);

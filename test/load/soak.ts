@@ -15,7 +15,8 @@ import { startExporter } from "../../src/exporter.js";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";
 import { startSimulator } from "../../src/simulator/index.js";
-import { mib, numberFlag, parseFlags, table } from "./common.js";
+import { NEVER, simulatorTarget } from "../helpers/process.js";
+import { mib, numberFlag, parseFlags, runMain, table } from "./common.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -47,16 +48,8 @@ async function main(): Promise<number> {
   const config = buildConfig(
     {
       server: { listen_address: "127.0.0.1:0" },
-      poll: { schedule: "0 0 0 1 1 *", request_timeout: "2s", max_retries: 1, page_size: 100 },
-      targets: [
-        {
-          name: "soak",
-          region: "cn-north-4",
-          project_id: sim.projectId,
-          auth: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey },
-          endpoints: { dli: sim.url, dataarts: sim.url },
-        },
-      ],
+      poll: { schedule: NEVER, request_timeout: "2s", max_retries: 1, page_size: 100 },
+      targets: [simulatorTarget(sim, { name: "soak" })],
     },
     {},
   );
@@ -151,10 +144,4 @@ async function main(): Promise<number> {
   return heapFlat && handlesFlat && failedScrapes === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`soak run failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain("soak run", main);
