@@ -74,35 +74,24 @@ interface Slot {
   stale: boolean;
   /** Jobs whose per-job series were served at the last render (retention shrinks it). */
   servedJobs: number;
-  /** Rendered lines per family, UTF-8, in pieces of about PIECE_CHARS. */
+  /** Rendered lines per family, UTF-8, in pieces of about PIECE_BYTES. */
   chunks: Map<string, Buffer[]>;
+  /** Served jobs by key, with where their lines are in `jobPieces`. */
+  rendered: Map<string, RenderedJob>;
+  /** Pieces per job family (in the tracker's order of job families) of the last render. */
+  jobPieces: Buffer[][];
+  /** Counts renders; a job's recorded place is good for the generation it was placed in. */
+  generation: number;
+  /** Keys of `jobs`, in order. */
+  keys: string[];
+  /** Last text and buffer of each aggregate family. */
+  aggregateText: Map<string, { text: string; piece: Buffer }>;
 }
 
-/** Rendered text is cut into buffers of about this many characters (bounded copies, slices). */
-const PIECE_CHARS = 512 * 1024;
+/** Job families are cut into pieces of about this many bytes (bounded copies and compressions). */
+const PIECE_BYTES = 512 * 1024;
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
-
-/** Per family: the text rendered so far and the pieces already cut from it. */
-class FamilyText {
-  private text = "";
-  readonly pieces: Buffer[] = [];
-
-  add(line: string): void {
-    this.text += line;
-    if (this.text.length >= PIECE_CHARS) this.cut();
-  }
-
-  finish(): Buffer[] {
-    if (this.text.length > 0) this.cut();
-    return this.pieces;
-  }
-
-  private cut(): void {
-    this.pieces.push(Buffer.from(this.text, "utf8"));
-    this.text = "";
-  }
-}
 
 /** Runs a step generator to its end, synchronously. */
 function runSync<R>(steps: Generator<void, R>): R {
@@ -214,9 +203,20 @@ export class JobStore {
     const byKey = new Map<string, JobsBySource[S]>();
     for (const job of jobs) byKey.set(tracker.key(job), job);
     yield;
-    const keys = [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // Served in key order. The previous snapshot's keys come first, in their order, then the
+    // new ones: the sort finds one long sorted run and merges the few new keys into it, so a
+    // poll costs about linear time, not n log n. Default sort order is UTF-16 code units, as `<`.
+    const keys: string[] = [];
+    const previousKeys = slot.keys;
+    for (const key of previousKeys) if (byKey.has(key)) keys.push(key);
+    if (keys.length < byKey.size) {
+      const known = new Set(keys);
+      for (const key of byKey.keys()) if (!known.has(key)) keys.push(key);
+    }
+    keys.sort();
     yield;
     const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
+    slot.keys = keys;
     const baseline = slot.jobs === undefined;
     const unknown = tracker.observe(sorted, nowMs, baseline);
     yield;
@@ -404,6 +404,11 @@ export class JobStore {
         stale: false,
         servedJobs: 0,
         chunks: new Map(),
+        rendered: new Map(),
+        jobPieces: [],
+        generation: 0,
+        keys: [],
+        aggregateText: new Map(),
       };
       entry.slots.set(source, slot);
     }
@@ -423,9 +428,14 @@ export class JobStore {
   }
 
   /**
-   * Render every family of a slot from `jobs` into new chunks, swapped in at the end so a slot
+   * Render every family of a slot from `jobs` into new pieces, swapped in at the end so a slot
    * is never seen half rendered; returns the per-job series the guard left out. `stale`: the
    * per-job series and snapshot gauges go, counters stay.
+   *
+   * Per-job lines are rendered only for jobs that changed since the last render (or were not
+   * served then); the lines of every other job are copied from the pieces that hold them, in
+   * runs, so a poll with 5 % churn renders 5 % of the jobs. A piece whose bytes would come out
+   * the same is kept as it is, and with it its compressed segment.
    */
   private *renderSteps(
     entry: TargetEntry,
@@ -440,84 +450,111 @@ export class JobStore {
     const chunks = new Map<string, Buffer[]>();
     let dropped = 0;
     let servedJobs = 0;
+    const cache = slot.rendered;
 
     if (!stale) {
-      // One pass renders every served job; only where the series guard bites is a second
-      // pass needed, over the jobs it keeps.
-      let texts = jobFamilies.map(() => new FamilyText());
+      const served: RenderedJob[] = [];
       let total = 0;
-      const seriesOf: number[] = [];
-      const served: unknown[] = [];
+      let sinceYield = 0;
       for (const job of jobs) {
         if (!tracker.serves(job, nowMs)) continue;
-        let series = 0;
-        jobFamilies.forEach((family, i) => {
-          for (const sample of family.fromJob(job, this.sampleOptions)) {
-            (texts[i] as FamilyText).add(
-              renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
-            );
-            series++;
-          }
-        });
-        served.push(job);
-        seriesOf.push(series);
-        total += series;
-        yield;
+        const key = tracker.key(job);
+        let rendered = cache.get(key);
+        if (rendered === undefined || !sameJob(rendered.job, job) || !rendered.placed(slot.generation)) {
+          rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions);
+          cache.set(key, rendered);
+          sinceYield += 16;
+        } else {
+          rendered.job = job;
+        }
+        rendered.seenIn = slot.generation + 1;
+        served.push(rendered);
+        total += rendered.series;
+        if (++sinceYield >= 256) {
+          sinceYield = 0;
+          yield;
+        }
       }
+      // Jobs gone from the snapshot (or no longer served) leave the cache.
+      if (cache.size > served.length) {
+        for (const [key, rendered] of cache) if (rendered.seenIn !== slot.generation + 1) cache.delete(key);
+      }
+      yield;
       servedJobs = served.length;
+      let kept = served;
       const max = this.options.maxSeriesPerSource;
       if (total > max) {
         // Keep the most wanted jobs whole, in the guard's order, until the budget is spent.
         const order = served.map((_, index) => index);
-        order.sort((a, b) => compareRank(tracker.dropRank(served[b]), tracker.dropRank(served[a])) || a - b);
-        const keep = new Set<number>();
+        const ranks = served.map((r) => tracker.dropRank(r.job));
+        order.sort(
+          (a, b) =>
+            compareRank(ranks[b] as readonly [number, number], ranks[a] as readonly [number, number]) ||
+            a - b,
+        );
+        const keep = new Uint8Array(served.length);
         let budget = max;
         for (const index of order) {
-          const series = seriesOf[index] as number;
+          const series = (served[index] as RenderedJob).series;
           if (series > budget) break;
           budget -= series;
-          keep.add(index);
+          keep[index] = 1;
         }
-        texts = jobFamilies.map(() => new FamilyText());
-        for (const [index, job] of served.entries()) {
-          if (!keep.has(index)) {
-            dropped += seriesOf[index] as number;
-            continue;
-          }
-          jobFamilies.forEach((family, i) => {
-            for (const sample of family.fromJob(job, this.sampleOptions)) {
-              (texts[i] as FamilyText).add(
-                renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
-              );
-            }
-          });
-          yield;
+        kept = [];
+        for (const [index, rendered] of served.entries()) {
+          if (keep[index] === 1) kept.push(rendered);
+          else dropped += rendered.series;
         }
+        yield;
       }
-      jobFamilies.forEach((family, i) => {
-        const pieces = (texts[i] as FamilyText).finish();
+      const generation = slot.generation + 1;
+      for (let f = 0; f < jobFamilies.length; f++) {
+        const family = jobFamilies[f] as Family<unknown, unknown>;
+        const pieces = yield* buildPieces(kept, f, slot.jobPieces[f] ?? []);
         if (pieces.length > 0) chunks.set(family.name, pieces);
-      });
+        slot.jobPieces[f] = pieces;
+      }
+      for (const rendered of kept) {
+        rendered.generation = generation;
+        rendered.texts = undefined;
+      }
+      slot.generation = generation;
+    } else {
+      cache.clear();
+      slot.jobPieces = [];
+      slot.generation++;
     }
 
     const aggregates = tracker.aggregates();
     for (const family of families) {
       if (family.kind !== "aggregate") continue;
       if (stale && !family.keepWhenStale) continue;
-      const text = new FamilyText();
+      let text = "";
       if (family.type === "histogram") {
         for (const sample of family.fromAggregates(aggregates)) {
-          text.add(
-            renderHistogram(family.name, entry.prefix, family.labelNames, sample.labels, sample.histogram),
+          text += renderHistogram(
+            family.name,
+            entry.prefix,
+            family.labelNames,
+            sample.labels,
+            sample.histogram,
           );
         }
       } else {
         for (const sample of family.fromAggregates(aggregates)) {
-          text.add(renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value));
+          text += renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value);
         }
       }
-      const pieces = text.finish();
-      if (pieces.length > 0) chunks.set(family.name, pieces);
+      if (text.length > 0) {
+        // The same text as before keeps the same buffer, so its compressed segment is reused.
+        const previous = slot.aggregateText.get(family.name);
+        const piece =
+          previous !== undefined && previous.text === text ? previous.piece : Buffer.from(text, "utf8");
+        slot.aggregateText.set(family.name, { text, piece });
+        chunks.set(family.name, [piece]);
+      } else {
+        slot.aggregateText.delete(family.name);
+      }
       yield;
     }
     slot.chunks = chunks;
@@ -525,4 +562,179 @@ export class JobStore {
     slot.stale = stale;
     return dropped;
   }
+}
+
+/** Whether two normalised jobs have the same fields (all primitives), so the same lines. */
+function sameJob(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let fields = 0;
+  for (const field in x) {
+    if (x[field] !== y[field]) return false;
+    fields++;
+  }
+  for (const _ in y) fields--;
+  return fields === 0;
+}
+
+/** One served job's lines: rendered once, then found in the slot's pieces until it changes. */
+class RenderedJob {
+  /** Per job family: `[piece, start, end]` in the slot's pieces of `generation`. */
+  readonly at: Int32Array;
+  /** The rendered text per job family until it is written into pieces. */
+  texts: string[] | undefined;
+  /** The render generation whose pieces hold this job's lines; -1 before any. */
+  generation = -1;
+  /** The generation that last served it; older ones leave the cache. */
+  seenIn = -1;
+
+  constructor(
+    public job: unknown,
+    texts: string[],
+    readonly series: number,
+  ) {
+    this.texts = texts;
+    this.at = new Int32Array(texts.length * 3);
+  }
+
+  placed(generation: number): boolean {
+    return this.texts !== undefined || this.generation === generation;
+  }
+}
+
+function renderJob(
+  job: unknown,
+  jobFamilies: ReadonlyArray<Family<unknown, unknown>>,
+  prefix: string,
+  options: SampleOptions,
+): RenderedJob {
+  const texts: string[] = [];
+  let series = 0;
+  for (const family of jobFamilies) {
+    if (family.kind !== "job") continue;
+    let text = "";
+    for (const sample of family.fromJob(job, options)) {
+      text += renderSample(family.name, prefix, family.labelNames, sample.labels, sample.value);
+      series++;
+    }
+    texts.push(text);
+  }
+  return new RenderedJob(job, texts, series);
+}
+
+/**
+ * The pieces of one job family from `jobs` in order: each job's lines come from its fresh
+ * text or, in runs, from the previous pieces that hold them; a new piece that would equal a
+ * previous one byte for byte (one run covering it whole) is that previous buffer.
+ */
+function* buildPieces(
+  jobs: readonly RenderedJob[],
+  family: number,
+  previous: readonly Buffer[],
+): Generator<void, Buffer[]> {
+  const pieces: Buffer[] = [];
+  const slot3 = family * 3;
+  let first = 0;
+  while (first < jobs.length) {
+    // Measure the piece: jobs until it holds PIECE_BYTES.
+    let bytes = 0;
+    let last = first;
+    for (; last < jobs.length && bytes < PIECE_BYTES; last++) {
+      const job = jobs[last] as RenderedJob;
+      if (job.texts !== undefined) {
+        const text = job.texts[family] as string;
+        job.at[slot3] = -1;
+        job.at[slot3 + 2] = Buffer.byteLength(text, "utf8");
+        job.at[slot3 + 1] = 0;
+        bytes += job.at[slot3 + 2] as number;
+      } else {
+        bytes += (job.at[slot3 + 2] as number) - (job.at[slot3 + 1] as number);
+      }
+    }
+    const index = pieces.length;
+    const whole = reusable(jobs, first, last, slot3, previous, bytes);
+    let piece: Buffer;
+    if (whole !== undefined) {
+      piece = whole;
+      let offset = 0;
+      for (let i = first; i < last; i++) {
+        const at = (jobs[i] as RenderedJob).at;
+        const length = (at[slot3 + 2] as number) - (at[slot3 + 1] as number);
+        at[slot3] = index;
+        at[slot3 + 1] = offset;
+        at[slot3 + 2] = offset + length;
+        offset += length;
+      }
+    } else {
+      piece = Buffer.allocUnsafeSlow(bytes);
+      let offset = 0;
+      // A run of bytes copied from one previous piece, flushed when it breaks.
+      let runPiece = -1;
+      let runStart = 0;
+      let runEnd = 0;
+      let runTo = 0;
+      for (let i = first; i < last; i++) {
+        const job = jobs[i] as RenderedJob;
+        const at = job.at;
+        if (job.texts !== undefined) {
+          if (runPiece >= 0) {
+            (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
+            runPiece = -1;
+          }
+          const length = piece.write(job.texts[family] as string, offset, "utf8");
+          at[slot3] = index;
+          at[slot3 + 1] = offset;
+          at[slot3 + 2] = offset + length;
+          offset += length;
+          continue;
+        }
+        const from = at[slot3] as number;
+        const start = at[slot3 + 1] as number;
+        const end = at[slot3 + 2] as number;
+        if (runPiece === from && runEnd === start) {
+          runEnd = end;
+        } else {
+          if (runPiece >= 0) (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
+          runPiece = from;
+          runStart = start;
+          runEnd = end;
+          runTo = offset;
+        }
+        at[slot3] = index;
+        at[slot3 + 1] = offset;
+        at[slot3 + 2] = offset + (end - start);
+        offset += end - start;
+      }
+      if (runPiece >= 0) (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
+    }
+    if (piece.length > 0) pieces.push(piece);
+    else for (let i = first; i < last; i++) (jobs[i] as RenderedJob).at[slot3] = -1;
+    first = last;
+    yield;
+  }
+  return pieces;
+}
+
+/** The previous piece that `jobs[first..last)` would reproduce exactly, if any. */
+function reusable(
+  jobs: readonly RenderedJob[],
+  first: number,
+  last: number,
+  slot3: number,
+  previous: readonly Buffer[],
+  bytes: number,
+): Buffer | undefined {
+  const head = jobs[first] as RenderedJob;
+  if (head.texts !== undefined || head.at[slot3 + 1] !== 0) return undefined;
+  const from = head.at[slot3] as number;
+  const candidate = previous[from];
+  if (candidate === undefined || candidate.length !== bytes) return undefined;
+  let expect = 0;
+  for (let i = first; i < last; i++) {
+    const job = jobs[i] as RenderedJob;
+    if (job.texts !== undefined || job.at[slot3] !== from || job.at[slot3 + 1] !== expect) return undefined;
+    expect = job.at[slot3 + 2] as number;
+  }
+  return expect === bytes ? candidate : undefined;
 }

@@ -1,0 +1,155 @@
+// The store keeps each job's rendered lines and copies them from poll to poll, re-rendering
+// only jobs that changed. Whatever the history of polls, the job families served must be
+// exactly (byte for byte, order included) what a store that saw only the last poll renders.
+
+import { describe, expect, it } from "vitest";
+import { dataArtsFamilies } from "../../src/metrics/dataarts.js";
+import { flinkFamilies } from "../../src/metrics/flink.js";
+import { sparkFamilies } from "../../src/metrics/spark.js";
+import type { FlinkJob, SparkJob } from "../../src/model.js";
+import { JobStore, type StoreOptions } from "../../src/state/store.js";
+import { flink, HOUR, MIN, PROD, spark, T0 } from "../helpers/job-builders.js";
+
+const JOB_FAMILY_NAMES = new Set(
+  [...sparkFamilies, ...flinkFamilies, ...dataArtsFamilies]
+    .filter((f) => f.kind === "job")
+    .map((f) => f.name),
+);
+
+/** The lines and headers of per-job families only (counters depend on history, these must not). */
+function jobPart(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => {
+      const name = line.startsWith("# ") ? line.split(" ")[2] : line.split(/[{ ]/)[0];
+      return name !== undefined && JOB_FAMILY_NAMES.has(name);
+    })
+    .join("\n");
+}
+
+/** A small deterministic generator, so a failure repeats. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const SPARK_STATES = ["starting", "running", "success", "dead", "weird"];
+// Long names make the body span many pieces of 512 KiB.
+const PAD = "x".repeat(300);
+
+function sparkWorld(count: number, next: () => number): SparkJob[] {
+  return Array.from({ length: count }, (_, i) =>
+    spark(`s${String(i).padStart(5, "0")}`, SPARK_STATES[i % 5] as string, {
+      name: `job ${i} "é" ${PAD}`,
+      updatedMs: T0 - Math.floor(next() * 2 * HOUR),
+      durationMs: i % 7 === 0 ? undefined : i * 1000,
+    }),
+  );
+}
+
+/** Changes a share of the jobs: state changes, removals, new jobs; returns a new list. */
+function churn(jobs: SparkJob[], next: () => number, serial: { n: number }): SparkJob[] {
+  const out: SparkJob[] = [];
+  for (const job of jobs) {
+    const roll = next();
+    if (roll < 0.05)
+      out.push({ ...job, state: SPARK_STATES[Math.floor(next() * 5)] as string, updatedMs: T0 });
+    else if (roll < 0.08) continue;
+    else if (roll < 0.1) out.push({ ...job });
+    else out.push(job);
+  }
+  for (let i = 0; i < jobs.length * 0.03; i++) {
+    out.push(
+      spark(`n${String(serial.n++).padStart(5, "0")}`, "running", { name: `new ${PAD}`, updatedMs: T0 }),
+    );
+  }
+  // The API's order is not the served order.
+  return out.sort(() => next() - 0.5);
+}
+
+function store(options: Partial<StoreOptions> = {}): JobStore {
+  return new JobStore({
+    staleAfterMs: 5 * MIN,
+    stateSeries: "all",
+    maxSeriesPerSource: 1_000_000,
+    ...options,
+  });
+}
+
+describe("per-job render cache", () => {
+  for (const [label, options] of [
+    ["every job served", {}],
+    ["the series guard dropping jobs", { maxSeriesPerSource: 9_000 }],
+    ["only the active state row", { stateSeries: "active" as const }],
+  ] as const) {
+    it(`serves after many churning polls what one poll of the last snapshot serves (${label})`, async () => {
+      const next = random(42);
+      const serial = { n: 0 };
+      const incremental = store(options);
+      let jobs = sparkWorld(2500, next);
+      for (let poll = 0; poll < 6; poll++) {
+        // Time moves: finished jobs leave at the end of their retention (one hour).
+        const nowMs = T0 + poll * 10 * MIN;
+        if (poll % 2 === 0) incremental.applySuccess(PROD, "spark", jobs, nowMs);
+        else await incremental.applySuccessAsync(PROD, "spark", jobs, nowMs);
+        const fresh = store(options);
+        fresh.applySuccess(PROD, "spark", jobs, nowMs);
+        const served = incremental.render();
+        expect(served.length).toBeGreaterThan(poll === 0 ? 1_000_000 : 0);
+        expect(jobPart(served)).toBe(jobPart(fresh.render()));
+        jobs = churn(jobs, next, serial);
+      }
+    });
+  }
+
+  it("serves the same after failures that let retention drop jobs, a stale period and a recovery", () => {
+    const next = random(7);
+    const options = { staleAfterMs: HOUR };
+    const incremental = store(options);
+    const jobs = sparkWorld(1500, next);
+    incremental.applySuccess(PROD, "spark", jobs, T0);
+    for (const nowMs of [T0 + 10 * MIN, T0 + 30 * MIN]) {
+      incremental.applyFailure(PROD, "spark", nowMs);
+      const fresh = store(options);
+      fresh.applySuccess(PROD, "spark", jobs, nowMs);
+      expect(jobPart(incremental.render())).toBe(jobPart(fresh.render()));
+    }
+    incremental.applyFailure(PROD, "spark", T0 + 2 * HOUR);
+    expect(jobPart(incremental.render())).toBe("");
+    incremental.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
+    const fresh = store(options);
+    fresh.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
+    expect(jobPart(incremental.render())).toBe(jobPart(fresh.render()));
+    expect(jobPart(incremental.render())).toContain("huaweicloud_dli_spark_job_state{");
+  });
+
+  it("re-renders a job whose fields changed in place and keeps unchanged sources' bytes", () => {
+    const incremental = store();
+    const streams: FlinkJob[] = [flink("1", "job_running"), flink("2", "job_running")];
+    const sparkJobs = [spark("a", "running")];
+    incremental.applySuccess(PROD, "flink", streams, T0);
+    incremental.applySuccess(PROD, "spark", sparkJobs, T0);
+    const before = incremental.render();
+    incremental.applySuccess(
+      PROD,
+      "flink",
+      [streams[0] as FlinkJob, { ...(streams[1] as FlinkJob), restarts: 3 }],
+      T0,
+    );
+    const after = incremental.render();
+    expect(after).toContain('job_id="2",job_name="stream-2"} 3\n');
+    expect(after).not.toBe(before);
+    const fresh = store();
+    fresh.applySuccess(
+      PROD,
+      "flink",
+      [streams[0] as FlinkJob, { ...(streams[1] as FlinkJob), restarts: 3 }],
+      T0,
+    );
+    fresh.applySuccess(PROD, "spark", sparkJobs, T0);
+    expect(jobPart(after)).toBe(jobPart(fresh.render()));
+  });
+});
