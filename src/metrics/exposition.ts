@@ -29,16 +29,70 @@ export interface PreparedExposition {
 
 export const EMPTY_EXPOSITION: PreparedExposition = { parts: [], length: 0, deflated: [], crc32: 0 };
 
-/** CRC-32 in slices of this many bytes, yielding to the event loop between them. */
-const CRC_SLICE_BYTES = 4 * 1024 * 1024;
-
 /** One raw deflate segment that more segments may follow. */
 export function deflateSegment(part: Buffer): Promise<Buffer> {
   return deflateRawAsync(part, { level: GZIP_LEVEL, finishFlush: constants.Z_SYNC_FLUSH });
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+// CRC-32 of the whole body from the CRCs of its parts: crc(A·B) = crc(A)·x^(8|B|) + crc(B) over
+// GF(2), as zlib's crc32_combine. A part's CRC is computed once, when it is first served, so a
+// publication costs a few polynomial products per part instead of a pass over the whole body.
+const CRC_POLY = 0xedb88320;
+
+/** a·b modulo the CRC-32 polynomial (reflected bit order). */
+function multiplyModPoly(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = (b & 1) !== 0 ? (b >>> 1) ^ CRC_POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0..31. */
+const X_POW_2K: number[] = (() => {
+  const table: number[] = [];
+  let p = 0x40000000; // x^1
+  table.push(p);
+  for (let k = 1; k < 32; k++) {
+    p = multiplyModPoly(p, p);
+    table.push(p);
+  }
+  return table;
+})();
+
+/** x^(n·2^k) modulo the polynomial. */
+function xPowModPoly(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  while (n > 0) {
+    if (n % 2 === 1) p = multiplyModPoly(X_POW_2K[k & 31] as number, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+/** The CRC-32 of A followed by B from crc(A), crc(B) and B's length in bytes. */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  if (lengthB === 0) return crcA;
+  return (multiplyModPoly(xPowModPoly(lengthB, 3), crcA) ^ crcB) >>> 0;
+}
+
+/** CRC-32 of each part served, kept as long as the part is. */
+const partCrcs = new WeakMap<Buffer, number>();
+
+function crcOf(part: Buffer): number {
+  let crc = partCrcs.get(part);
+  if (crc === undefined) {
+    crc = part.length > 0 ? crc32(part) : 0;
+    partCrcs.set(part, crc);
+  }
+  return crc;
 }
 
 /**
@@ -52,6 +106,8 @@ export async function prepareExposition(
   // One piece at a time: one threadpool thread compresses while the event loop keeps a core
   // (on a two-core machine, four compressing threads would starve it).
   const deflated: Buffer[] = [];
+  let crc = 0;
+  let length = 0;
   for (const part of parts) {
     let segment = cache.get(part);
     if (segment === undefined) {
@@ -59,20 +115,7 @@ export async function prepareExposition(
       cache.set(part, segment);
     }
     deflated.push(segment);
-  }
-  let crc = 0;
-  let length = 0;
-  let sinceYield = 0;
-  for (const part of parts) {
-    for (let offset = 0; offset < part.length; offset += CRC_SLICE_BYTES) {
-      const slice = part.subarray(offset, offset + CRC_SLICE_BYTES);
-      crc = crc32(slice, crc);
-      sinceYield += slice.length;
-      if (sinceYield >= CRC_SLICE_BYTES) {
-        sinceYield = 0;
-        await yieldToEventLoop();
-      }
-    }
+    crc = crc32Combine(crc, crcOf(part), part.length);
     length += part.length;
   }
   return { parts, length, deflated, crc32: crc };

@@ -2,9 +2,10 @@
 // member that any client decodes to exactly the plain body; and the store publishing it.
 
 import { spawnSync } from "node:child_process";
-import { gunzipSync } from "node:zlib";
+import { crc32, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
+  crc32Combine,
   EMPTY_EXPOSITION,
   gzipWithTail,
   plainWithTail,
@@ -41,6 +42,19 @@ function systemGunzip(data: Buffer): Buffer | undefined {
 }
 
 describe("prepared exposition", () => {
+  it("combines the CRC-32 of two parts into the CRC-32 of both, as zlib's crc32_combine", () => {
+    const a = Buffer.from("huaweicloud_dli_spark_job_info{} 1\n".repeat(37));
+    for (const b of [
+      Buffer.alloc(0),
+      Buffer.from("x"),
+      Buffer.alloc(70_001, 7),
+      Buffer.from("é\u{1F600}\n"),
+    ]) {
+      expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(Buffer.concat([a, b])));
+      expect(crc32Combine(0, crc32(b), b.length)).toBe(crc32(b));
+    }
+  });
+
   it("answers gzip as one member that decodes to the parts and the tail", async () => {
     const parts = [Buffer.from("# HELP a x\n"), Buffer.from("a 1\n".repeat(50_000)), Buffer.from("b 2\n")];
     const prepared = await prepareExposition(parts, new WeakMap());
