@@ -9,6 +9,8 @@
 //
 //   node bench/exporter-process.mjs '<config JSON, YAML-shaped>'   (spawned with an IPC channel)
 
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { buildConfig } from "../dist/config/load.js";
 import { startExporter } from "../dist/exporter.js";
@@ -80,7 +82,26 @@ async function pollOnce() {
   };
 }
 
+// A CPU profile of chosen polls only (bench/profile.ts), without the start-up and first poll.
+let session;
+async function profileStart() {
+  session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return {};
+}
+async function profileStop(file) {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return {};
+}
+
 const handlers = {
+  profileStart: () => profileStart(),
+  profileStop: (arg) => profileStop(arg),
   poll: () => pollOnce(),
   resetDelay: () => {
     delay.reset();
@@ -95,9 +116,9 @@ const handlers = {
 };
 
 process.on("message", (message) => {
-  const { id, cmd } = message;
+  const { id, cmd, arg } = message;
   Promise.resolve()
-    .then(() => handlers[cmd]())
+    .then(() => handlers[cmd](arg))
     .then(
       (result) => process.send({ id, ok: true, result }),
       (err) => process.send({ id, ok: false, error: String(err?.stack ?? err) }),

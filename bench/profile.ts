@@ -1,0 +1,135 @@
+// Profiles the exporter under test: the simulator and bench/exporter-process.mjs as in
+// `npm run bench`, a few polls with 5 % churn before each, CPU per poll printed, and with
+// `--cpu-prof-dir DIR` a V8 CPU profile of the exporter's measured polls (after one more
+// unprofiled poll past the first) written there (open it in Chrome
+// DevTools or read its self times with `tsx bench/profile-top.ts FILE`).
+//
+//   npm run build && tsx bench/profile.ts --jobs 10000 --polls 3 [--cpu-prof-dir /tmp/prof]
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "10000" },
+    polls: { type: "string", default: "3" },
+    latency: { type: "string", default: "50" },
+    "cpu-prof-dir": { type: "string" },
+  },
+});
+const jobs = Number(values.jobs);
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const [line] = (await once(lines, "line")) as [string];
+  return line;
+}
+
+const sim = spawn(
+  join(ROOT, "node_modules", ".bin", "tsx"),
+  [
+    "bench/simulator-server.ts",
+    "--spark",
+    String(jobs),
+    "--flink",
+    String(jobs),
+    "--dataarts",
+    String(jobs),
+    "--latency",
+    values.latency,
+  ],
+  { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+);
+const banner = JSON.parse(await firstLine(sim)) as {
+  url: string;
+  control: string;
+  projectId: string;
+  accessKey: string;
+  secretKey: string;
+  workspaces: string[];
+};
+const config = {
+  server: { listen_address: "127.0.0.1:0" },
+  poll: {
+    schedule: "0 0 0 1 1 *",
+    request_timeout: "30s",
+    page_size: 100,
+    concurrency: 4,
+    stale_after: "24h",
+  },
+  targets: [
+    {
+      name: "bench",
+      region: "cn-north-4",
+      project_id: banner.projectId,
+      auth: { access_key: banner.accessKey, secret_key: banner.secretKey },
+      endpoints: { dli: banner.url, dataarts: banner.url },
+      spark: { details_per_poll: 50 },
+      dataarts: { workspaces: banner.workspaces },
+    },
+  ],
+};
+const exporter = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+    "--expose-gc",
+    "bench/exporter-process.mjs",
+    JSON.stringify(config),
+  ],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  },
+);
+await once(exporter, "message");
+let nextId = 1;
+function call<T>(cmd: string, arg?: string): Promise<T> {
+  const id = nextId++;
+  return new Promise((res, rej) => {
+    const onMessage = (m: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
+      if (m.id !== id) return;
+      exporter.off("message", onMessage);
+      if (m.ok) res(m.result as T);
+      else rej(new Error(m.error));
+    };
+    exporter.on("message", onMessage);
+    exporter.send({ id, cmd, arg });
+  });
+}
+const profileDir = values["cpu-prof-dir"];
+try {
+  // One unprofiled poll first: the steady state is what a profile should show.
+  await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
+  await call("poll");
+  if (profileDir) await call("profileStart");
+  for (let i = 0; i < Number(values.polls); i++) {
+    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
+    await call("resetDelay");
+    const poll = await call<{
+      wallMs: number;
+      cpuMs: number;
+      sources: Array<{ source: string; seconds: number }>;
+    }>("poll");
+    const delay = await call<{ p99: number; max: number }>("delay");
+    const usage = await call<{ rssBytes: number }>("usage");
+    process.stdout.write(
+      `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+    );
+  }
+  if (profileDir) {
+    const file = join(resolve(profileDir), `exporter-${Date.now()}.cpuprofile`);
+    await call("profileStop", file);
+    process.stdout.write(`profile: ${file}\n`);
+  }
+} finally {
+  exporter.disconnect();
+  await once(exporter, "exit");
+  sim.kill("SIGTERM");
+  await once(sim, "exit");
+}
