@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Request, type Response } from "express";
+import { escapeHtml } from "./landing.js";
 
 /** grafana/dashboards beside src/ (tsx, tests) or dist/ (the build, the Docker image). */
 export const DEFAULT_DASHBOARDS_DIR = fileURLToPath(new URL("../grafana/dashboards/", import.meta.url));
@@ -58,13 +59,6 @@ export function loadDashboards(dir: string = DEFAULT_DASHBOARDS_DIR): BundledDas
     seen.add(d.uid);
   }
   return dashboards;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
 }
 
 /** Routes for `/dashboards/...`; mount with `app.use("/dashboards", dashboardsRouter(list))`. */

@@ -31,7 +31,7 @@ export interface LandingPageInput {
   docsPath?: string;
 }
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
@@ -153,14 +153,14 @@ const DOC_NAME = /^[a-z0-9-]+\.md$/;
 /** `/docs/`: an index of the Markdown pages, and each page as plain text. */
 export function docsRouter(docsDir: string | undefined = findDocsDir()): Router {
   const router = Router();
-  const pages = () =>
+  // The pages are installed with the code: listed once, not on every request.
+  const names =
     docsDir === undefined
       ? []
       : readdirSync(docsDir)
           .filter((n) => DOC_NAME.test(n))
           .sort();
   router.get("/", (_req: Request, res: Response) => {
-    const names = pages();
     if (names.length === 0) {
       res
         .status(404)
@@ -179,7 +179,7 @@ export function docsRouter(docsDir: string | undefined = findDocsDir()): Router 
   });
   router.get("/:page", (req: Request, res: Response) => {
     const page = String(req.params.page);
-    if (docsDir === undefined || !DOC_NAME.test(page) || !pages().includes(page)) {
+    if (docsDir === undefined || !names.includes(page)) {
       res.status(404).type("text/plain").send("not found\n");
       return;
     }
