@@ -205,8 +205,10 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     runtimes.set(target.name, startTarget(target, config));
   }
   const firstPolls = Promise.all([...runtimes.values()].map((r) => r.firstPolls)).then(() => undefined);
-  // Ready once the start-up targets have polled once, and ready from then on: a target added by
-  // a reload must not take a serving replica out of its Service while it polls for the first time.
+  // Ready once the start-up targets have polled once, successful or not (a failing API is what
+  // `up` reports; holding readiness back would only hide the exporter), and ready from then on:
+  // a target added by a reload must not take a serving replica out of its Service while it
+  // polls for the first time.
   let ready = false;
   void firstPolls.then(() => {
     ready = true;

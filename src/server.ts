@@ -34,8 +34,8 @@ export interface ServerDeps extends LandingPageInput {
   logger: Logger;
   /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
   dashboards?: readonly BundledDashboard[];
-  /** Readiness and its text; without it, ready once every source has polled once. */
-  readiness?(): { ready: boolean; text: string };
+  /** /readyz: whether to answer 200 or 503, and the text that says why. */
+  readiness(): { ready: boolean; text: string };
 }
 
 export function createApp(deps: ServerDeps): express.Express {
@@ -76,27 +76,11 @@ export function createApp(deps: ServerDeps): express.Express {
   });
 
   app.get("/readyz", (_req, res) => {
-    if (deps.readiness) {
-      const { ready, text } = deps.readiness();
-      res
-        .status(ready ? 200 : 503)
-        .type("text/plain")
-        .send(text);
-      return;
-    }
-    const neverPolled = deps.statuses().filter((s) => s.lastResult === "never");
-    // Ready once every source has finished its first poll, successful or not: a source whose
-    // API fails is reported by `up`, and holding readiness back would only hide the exporter.
-    if (neverPolled.length > 0) {
-      res
-        .status(503)
-        .type("text/plain")
-        .send(
-          `not ready: waiting for the first poll of ${neverPolled.map((s) => `${s.target}/${s.source}`).join(", ")}\n`,
-        );
-      return;
-    }
-    res.type("text/plain").send("ready\n");
+    const { ready, text } = deps.readiness();
+    res
+      .status(ready ? 200 : 503)
+      .type("text/plain")
+      .send(text);
   });
 
   app.get("/", (_req, res) => {
