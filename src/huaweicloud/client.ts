@@ -360,7 +360,7 @@ export class HuaweiCloudClient implements ApiGetter {
       const reason: ErrorReason = timedOut ? "timeout" : "network";
       const message = timedOut
         ? `${target.label}: no complete answer within ${this.timeoutMs} ms${status === undefined ? "" : ` (HTTP ${status} headers arrived)`}`
-        : `${target.label}: network error (${masked(describeError(err, target.host))})`;
+        : `${target.label}: network error (${describeError(err, target.host, masked)})`;
       return done({
         error: new ApiError(reason, message, { endpoint: target.label, status }),
         code: reason,
@@ -549,10 +549,17 @@ function errorCode(err: unknown): string | undefined {
   return cause === err ? undefined : errorCode(cause);
 }
 
-/** `CODE: message` of a transport error (connection refused, DNS, TLS...). */
-function describeError(err: unknown, host: string | undefined): string {
+/**
+ * `CODE: message` of a transport error (connection refused, DNS, TLS...), shortened. Secrets
+ * are masked before the cut: a secret cut in two would no longer be found whole.
+ */
+function describeError(
+  err: unknown,
+  host: string | undefined,
+  mask: (text: string) => string = (text) => text,
+): string {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   const text = code && !message.includes(code) ? `${code}: ${message}` : message;
-  return snippet(host && !text.includes(host) ? `${text}, host ${host}` : text, 200);
+  return snippet(mask(host && !text.includes(host) ? `${text}, host ${host}` : text), 200);
 }
