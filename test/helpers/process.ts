@@ -34,6 +34,8 @@ export interface SpawnOptions {
   /** Added to a minimal environment (PATH only): the caller's variables never leak in. */
   env?: Record<string, string>;
   cwd?: string;
+  /** The entry point to run (default: this checkout's dist/main.js). */
+  main?: string;
 }
 
 export class ExporterProcess {
@@ -49,8 +51,9 @@ export class ExporterProcess {
   private readonly waiters = new Set<() => void>();
 
   constructor(args: readonly string[], options: SpawnOptions = {}) {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} does not exist: run \`npm run build\` first`);
-    this.child = spawn(process.execPath, [MAIN, ...args], {
+    const main = options.main ?? MAIN;
+    if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` first`);
+    this.child = spawn(process.execPath, [main, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
