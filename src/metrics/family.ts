@@ -112,18 +112,21 @@ function tableKey(labels: readonly string[]): string {
 /** Values by label set: the aggregates and counters of one target and source. */
 export class CountTable {
   private readonly rows = new Map<string, Sample>();
+  /** Keys in served order, kept between calls: only rows added or deleted re-sort them. */
+  private sorted: string[] = [];
+  private order: "sorted" | "appended" | "deleted" = "sorted";
 
   /** Make the series exist at 0 so `increase()` sees its first change. */
   ensure(labels: readonly string[]): void {
     const key = tableKey(labels);
-    if (!this.rows.has(key)) this.rows.set(key, { labels: servedLabels(labels), value: 0 });
+    if (!this.rows.has(key)) this.insert(key, labels, 0);
   }
 
   add(labels: readonly string[], amount = 1): void {
     const key = tableKey(labels);
     const row = this.rows.get(key);
     if (row) row.value += amount;
-    else this.rows.set(key, { labels: servedLabels(labels), value: amount });
+    else this.insert(key, labels, amount);
   }
 
   get(labels: readonly string[]): number {
@@ -131,15 +134,74 @@ export class CountTable {
   }
 
   delete(labels: readonly string[]): void {
-    this.rows.delete(tableKey(labels));
+    if (this.rows.delete(tableKey(labels))) this.order = "deleted";
   }
 
-  /** Every row, sorted by label values so the output is stable. */
+  /** Every row, sorted by label values so the output is stable. Rows keep their `labels` array. */
   samples(): Sample[] {
-    return [...this.rows.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, row]) => ({ labels: row.labels, value: row.value }));
+    if (this.order !== "sorted") {
+      // Rows still there keep their order; new ones were appended: the sort merges a long
+      // sorted run with a short tail. Default order is UTF-16 code units, as `<`.
+      if (this.order === "deleted") {
+        // A key deleted and added again is in the list twice: keep it once.
+        const kept = new Set<string>();
+        this.sorted = this.sorted.filter((key) => {
+          if (!this.rows.has(key) || kept.has(key)) return false;
+          kept.add(key);
+          return true;
+        });
+      }
+      this.sorted.sort();
+      this.order = "sorted";
+    }
+    const out: Sample[] = new Array(this.sorted.length);
+    for (let i = 0; i < this.sorted.length; i++) {
+      const row = this.rows.get(this.sorted[i] as string) as Sample;
+      out[i] = { labels: row.labels, value: row.value };
+    }
+    return out;
   }
+
+  private insert(key: string, labels: readonly string[], value: number): void {
+    this.rows.set(key, { labels: servedLabels(labels), value });
+    this.sorted.push(key);
+    if (this.order === "sorted") this.order = "appended";
+  }
+}
+
+/**
+ * Adds 1 per item to the row of its label values. Items are tallied in nested maps first, so
+ * the table's key is built once per distinct row, not once per item.
+ */
+export function countRows<T>(
+  table: CountTable,
+  items: readonly T[],
+  labelsOf: (item: T) => readonly string[],
+): void {
+  const tally = new Map<string, unknown>();
+  const rows: Array<{ labels: readonly string[]; count: number }> = [];
+  for (const item of items) {
+    const labels = labelsOf(item);
+    let level = tally;
+    for (let i = 0; i < labels.length - 1; i++) {
+      const value = labels[i] as string;
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    const last = labels[labels.length - 1] as string;
+    const row = level.get(last) as { labels: readonly string[]; count: number } | undefined;
+    if (row) row.count++;
+    else {
+      const fresh = { labels, count: 1 };
+      level.set(last, fresh);
+      rows.push(fresh);
+    }
+  }
+  for (const row of rows) table.add(row.labels, row.count);
 }
 
 interface MutableHistogram {

@@ -9,7 +9,7 @@ import {
   dataArtsStatuses,
   hasLastInstance,
 } from "../metrics/dataarts.js";
-import { CountTable } from "../metrics/family.js";
+import { CountTable, countRows } from "../metrics/family.js";
 import { cutLabelValue } from "../metrics/render.js";
 import type { DataArtsJob } from "../model.js";
 import type { SourceTracker } from "./tracker.js";
@@ -48,18 +48,24 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     ]);
   }
 
-  observe(jobs: readonly DataArtsJob[], _nowMs: number, baseline: boolean): string[] {
+  observe(
+    jobs: readonly DataArtsJob[],
+    _nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): string[] {
     const unknown: string[] = [];
     const current = new Map<string, Seen>();
-    for (const job of jobs) {
-      const key = this.key(job);
-      const groupKey = JSON.stringify([job.workspace, job.jobType]);
-      if (!this.groups.has(groupKey))
-        this.groups.set(groupKey, { workspace: job.workspace, jobType: job.jobType });
+    for (const [index, job] of jobs.entries()) {
+      const key = keys?.[index] ?? this.key(job);
       const previous = this.previous.get(key);
-      const labels = [job.workspace, job.name, job.jobType];
+      if (previous === undefined) {
+        const groupKey = JSON.stringify([job.workspace, job.jobType]);
+        if (!this.groups.has(groupKey))
+          this.groups.set(groupKey, { workspace: job.workspace, jobType: job.jobType });
+      }
       const seen: Seen = previous ?? {
-        labels,
+        labels: [job.workspace, job.name, job.jobType],
         status: "",
         instanceStatus: "",
         countedEndMs: undefined,
@@ -79,7 +85,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
         for (const status of DATAARTS_PRECREATED_INSTANCE_STATUSES) {
           if (!seen.counterStatuses.has(status)) {
             seen.counterStatuses.add(status);
-            this.instancesFinished.ensure([...labels, status]);
+            this.instancesFinished.ensure([...seen.labels, status]);
           }
         }
       }
@@ -93,7 +99,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
         // At the baseline the last instance is history: remembered, not counted.
         if (!baseline) {
           seen.counterStatuses.add(job.lastInstanceStatus);
-          this.instancesFinished.add([...labels, job.lastInstanceStatus]);
+          this.instancesFinished.add([...seen.labels, job.lastInstanceStatus]);
         }
         seen.countedEndMs = endMs;
       }
@@ -111,7 +117,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     for (const { workspace, jobType } of this.groups.values()) {
       for (const status of dataArtsStatuses(jobType)) counts.ensure([workspace, jobType, status]);
     }
-    for (const job of jobs) counts.add([job.workspace, job.jobType, job.status]);
+    countRows(counts, jobs, (job) => [job.workspace, job.jobType, job.status]);
     this.jobs = counts;
     return unknown;
   }

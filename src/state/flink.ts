@@ -1,7 +1,7 @@
 // Flink jobs: long-lived definitions, all served; a status change between two complete
 // polls is counted per queue and status entered.
 
-import { CountTable } from "../metrics/family.js";
+import { CountTable, countRows } from "../metrics/family.js";
 import {
   FLINK_STATUSES,
   FLINK_STOPPED_STATUSES,
@@ -28,15 +28,15 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
     return cutLabelValue(job.id);
   }
 
-  observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean): string[] {
+  observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
     const unknown: string[] = [];
     const current = new Map<string, string>();
-    for (const job of jobs) {
+    for (const [index, job] of jobs.entries()) {
       if (!this.queues.has(job.queue)) {
         this.queues.add(job.queue);
         for (const status of KNOWN) this.statusChanges.ensure([job.queue, status]);
       }
-      const key = this.key(job);
+      const key = keys?.[index] ?? this.key(job);
       if (this.previous.get(key) !== job.status) {
         if (!KNOWN.includes(job.status)) unknown.push(job.status);
         // A job new since the last poll entered its status too; the baseline counts nothing.
@@ -47,7 +47,7 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
     this.previous = current;
     const counts = new CountTable();
     for (const queue of this.queues) for (const status of KNOWN) counts.ensure([queue, status]);
-    for (const job of jobs) counts.add([job.queue, job.status]);
+    countRows(counts, jobs, (job) => [job.queue, job.status]);
     this.jobs = counts;
     return unknown;
   }

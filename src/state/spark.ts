@@ -1,7 +1,7 @@
 // Spark batch jobs: finished jobs are counted once when seen entering success or dead, and
 // their final duration observed; per-job series of finished jobs are kept for a while only.
 
-import { CountTable, HistogramTable } from "../metrics/family.js";
+import { CountTable, countRows, HistogramTable } from "../metrics/family.js";
 import { cutLabelValue } from "../metrics/render.js";
 import {
   SPARK_RUN_DURATION_BUCKETS,
@@ -45,11 +45,11 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
     return cutLabelValue(job.id);
   }
 
-  observe(jobs: readonly SparkJob[], nowMs: number, baseline: boolean): string[] {
+  observe(jobs: readonly SparkJob[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
     const unknown: string[] = [];
-    for (const job of jobs) {
+    for (const [index, job] of jobs.entries()) {
       this.seeQueue(job.queue);
-      const key = this.key(job);
+      const key = keys?.[index] ?? this.key(job);
       const previous = this.memory.get(key);
       if (previous?.state !== job.state) {
         if (!KNOWN.includes(job.state)) unknown.push(job.state);
@@ -62,7 +62,11 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
           if (duration !== undefined) this.runDurations.observe([job.queue, job.state], duration);
         }
       }
-      this.memory.set(key, { state: job.state, lastSeenMs: nowMs });
+      if (previous === undefined) this.memory.set(key, { state: job.state, lastSeenMs: nowMs });
+      else {
+        previous.state = job.state;
+        previous.lastSeenMs = nowMs;
+      }
     }
     const forgetBefore = nowMs - this.settings().forgetAfterMs;
     for (const [id, seen] of this.memory) {
@@ -70,7 +74,7 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
     }
     const counts = new CountTable();
     for (const queue of this.queues) for (const state of KNOWN) counts.ensure([queue, state]);
-    for (const job of jobs) counts.add([job.queue, job.state]);
+    countRows(counts, jobs, (job) => [job.queue, job.state]);
     this.jobs = counts;
     return unknown;
   }

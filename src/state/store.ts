@@ -84,6 +84,8 @@ interface Slot {
   generation: number;
   /** Keys of `jobs`, in order. */
   keys: string[];
+  /** Rendered line of each aggregate row by its label array, per aggregate family. */
+  aggregateLines: Map<string, Map<readonly string[], { value: number; line: string }>>;
   /** Last text and buffer of each aggregate family. */
   aggregateText: Map<string, { text: string; piece: Buffer }>;
 }
@@ -218,7 +220,7 @@ export class JobStore {
     const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
     const baseline = slot.jobs === undefined;
-    const unknown = tracker.observe(sorted, nowMs, baseline);
+    const unknown = tracker.observe(sorted, nowMs, baseline, keys);
     yield;
     const dropped = yield* this.renderSteps(this.entry(target), slot, sorted, nowMs, false);
     slot.jobs = sorted;
@@ -408,6 +410,7 @@ export class JobStore {
         jobPieces: [],
         generation: 0,
         keys: [],
+        aggregateLines: new Map(),
         aggregateText: new Map(),
       };
       entry.slots.set(source, slot);
@@ -456,9 +459,12 @@ export class JobStore {
       const served: RenderedJob[] = [];
       let total = 0;
       let sinceYield = 0;
-      for (const job of jobs) {
+      // The keys of `jobs` (the last complete snapshot), in the same order.
+      const keys = slot.keys;
+      for (let index = 0; index < jobs.length; index++) {
+        const job = jobs[index];
         if (!tracker.serves(job, nowMs)) continue;
-        const key = tracker.key(job);
+        const key = keys[index] ?? tracker.key(job);
         let rendered = cache.get(key);
         if (rendered === undefined || !sameJob(rendered.job, job) || !rendered.placed(slot.generation)) {
           rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions);
@@ -529,22 +535,33 @@ export class JobStore {
     for (const family of families) {
       if (family.kind !== "aggregate") continue;
       if (stale && !family.keepWhenStale) continue;
-      let text = "";
+      const lines: string[] = [];
       if (family.type === "histogram") {
         for (const sample of family.fromAggregates(aggregates)) {
-          text += renderHistogram(
-            family.name,
-            entry.prefix,
-            family.labelNames,
-            sample.labels,
-            sample.histogram,
+          lines.push(
+            renderHistogram(family.name, entry.prefix, family.labelNames, sample.labels, sample.histogram),
           );
         }
       } else {
+        // Rows keep their label arrays from render to render (CountTable): a row whose value
+        // did not move keeps its line. DataArts' per-job instance counters make this family
+        // as long as the job list.
+        const previous = slot.aggregateLines.get(family.name);
+        const current = new Map<readonly string[], { value: number; line: string }>();
         for (const sample of family.fromAggregates(aggregates)) {
-          text += renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value);
+          let row = previous?.get(sample.labels);
+          if (row === undefined || !Object.is(row.value, sample.value)) {
+            row = {
+              value: sample.value,
+              line: renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+            };
+          }
+          current.set(sample.labels, row);
+          lines.push(row.line);
         }
+        slot.aggregateLines.set(family.name, current);
       }
+      const text = lines.join("");
       if (text.length > 0) {
         // The same text as before keeps the same buffer, so its compressed segment is reused.
         const previous = slot.aggregateText.get(family.name);

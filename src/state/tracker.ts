@@ -13,9 +13,10 @@ export interface SourceTracker<J, A> {
   /**
    * Diff a complete snapshot (deduplicated by key) against what was seen before and move the
    * counters. `baseline` is the first complete poll of this target and source: it counts no
-   * finish. Returns the unknown states jobs entered in this poll, one entry per job.
+   * finish. Returns the unknown states jobs entered in this poll, one entry per job. `keys`,
+   * where given, are `key(job)` of each job, in order (the store has them already).
    */
-  observe(jobs: readonly J[], nowMs: number, baseline: boolean): string[];
+  observe(jobs: readonly J[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[];
   aggregates(): A;
   /** Whether the job's per-job series are served at `nowMs` (retention of finished jobs). */
   serves(job: J, nowMs: number): boolean;

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { dataArtsFamilies } from "../../src/metrics/dataarts.js";
+import { CountTable } from "../../src/metrics/family.js";
 import { flinkFamilies } from "../../src/metrics/flink.js";
 import { sparkFamilies } from "../../src/metrics/spark.js";
 import type { FlinkJob, SparkJob } from "../../src/model.js";
@@ -151,5 +152,30 @@ describe("per-job render cache", () => {
     );
     fresh.applySuccess(PROD, "spark", sparkJobs, T0);
     expect(jobPart(after)).toBe(jobPart(fresh.render()));
+  });
+});
+
+describe("count table order", () => {
+  it("serves rows sorted by label values whatever the order of adds, deletes and re-adds", () => {
+    const table = new CountTable();
+    const next = random(3);
+    const model = new Map<string, { labels: string[]; value: number }>();
+    for (let step = 0; step < 2000; step++) {
+      const labels = [`q${Math.floor(next() * 5)}`, `s "${Math.floor(next() * 40)}"`];
+      const key = JSON.stringify(labels);
+      if (next() < 0.3) {
+        table.delete(labels);
+        model.delete(key);
+      } else {
+        table.add(labels, 2);
+        model.set(key, { labels, value: (model.get(key)?.value ?? 0) + 2 });
+      }
+      if (step % 97 === 0) {
+        const expected = [...model.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, row]) => row);
+        expect(table.samples()).toEqual(expected);
+      }
+    }
   });
 });
