@@ -15,6 +15,12 @@ import {
 } from "./paging.js";
 import type { DataArtsJobRecord, DataArtsJobType, FlinkJobRecord, SparkSession, World } from "./world.js";
 
+/** Filtered Spark listings by store, valid while the store's version is unchanged. */
+const filteredViews = new WeakMap<
+  object,
+  { version: number; byFilter: Map<string, readonly SparkSession[]> }
+>();
+
 export interface ApiAnswer {
   status: number;
   body: unknown;
@@ -103,16 +109,29 @@ export function listSparkBatches(
   const jobId = query.get("job-id") || query.get("job_id");
   const owner = query.get("owner");
   if (state || queue || jobName || jobId || owner) {
-    view = all
-      .slice(lo, hi)
-      .filter(
-        (j) =>
-          (!state || j.state.toLowerCase() === state) &&
-          (!queue || j.queue === queue) &&
-          (!jobName || j.name.includes(jobName)) &&
-          (!jobId || j.id === jobId) &&
-          (!owner || j.owner === owner),
-      );
+    // The same filter is asked for page after page: filter once per change of the store.
+    const filterKey = JSON.stringify([lo, hi, state, queue, jobName, jobId, owner]);
+    let views = filteredViews.get(store);
+    if (views === undefined || views.version !== store.version) {
+      views = { version: store.version, byFilter: new Map() };
+      filteredViews.set(store, views);
+    }
+    let filtered = views.byFilter.get(filterKey);
+    if (filtered === undefined) {
+      filtered = all
+        .slice(lo, hi)
+        .filter(
+          (j) =>
+            (!state || j.state.toLowerCase() === state) &&
+            (!queue || j.queue === queue) &&
+            (!jobName || j.name.includes(jobName)) &&
+            (!jobId || j.id === jobId) &&
+            (!owner || j.owner === owner),
+        );
+      if (views.byFilter.size >= 64) views.byFilter.clear();
+      views.byFilter.set(filterKey, filtered);
+    }
+    view = filtered;
     lo = 0;
     hi = view.length;
   }
