@@ -23,6 +23,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no
 COPY --from=build /src/dist ./dist
 # Served on /dashboards/ (src/dashboards.ts reads ../grafana/dashboards from dist/).
 COPY grafana/dashboards ./grafana/dashboards
+# Served on /docs/, which the landing page links to (src/server.ts reads ../docs from dist/).
+COPY docs ./docs
 # A numeric non-root user, so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532
 EXPOSE 9873

@@ -197,6 +197,10 @@ describe("Dockerfile", () => {
       );
       const listed = (await (await fetch(`${url}/dashboards/`)).json()) as { dashboards: unknown[] };
       expect(listed.dashboards.length).toBe(5);
+      // The landing page links to /docs/: the image must carry the pages.
+      const docs = await fetch(`${url}/docs/metrics.md`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain("huaweicloud_dli_spark_job_state");
 
       const exited = new Promise<number | null>((r) => child?.once("exit", (code) => r(code)));
       child.kill("SIGTERM");
