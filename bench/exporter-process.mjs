@@ -56,8 +56,10 @@ async function pollOnce() {
   const timesBefore = await requestTimes();
   const started = performance.now();
   const cpuBefore = cpuMs();
+  const usageBefore = process.cpuUsage();
   await Promise.all(exporter.pollers.map((poller) => poller.poll()));
   const cpu = cpuMs() - cpuBefore;
+  const usage = process.cpuUsage(usageBefore);
   const wallMs = performance.now() - started;
   const timesAfter = await requestTimes();
   const meanRequestMs = {};
@@ -69,6 +71,8 @@ async function pollOnce() {
   return {
     wallMs,
     cpuMs: cpu,
+    cpuUserMs: usage.user / 1000,
+    cpuSystemMs: usage.system / 1000,
     meanRequestMs,
     sources: exporter.pollers.map((p) => ({
       source: p.status.source,
@@ -84,23 +88,34 @@ async function pollOnce() {
 
 // A CPU profile of chosen polls only (bench/profile.ts), without the start-up and first poll.
 let session;
-async function profileStart() {
+async function profileStart(kind) {
   session = new Session();
   session.connect();
+  if (kind === "heap") {
+    // Allocations sampled every 32 KiB, kept also where collected since: where garbage comes from.
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 32768,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    return {};
+  }
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
   await session.post("Profiler.start");
   return {};
 }
 async function profileStop(file) {
-  const { profile } = await session.post("Profiler.stop");
+  const { profile } = file.endsWith(".heapprofile")
+    ? await session.post("HeapProfiler.stopSampling")
+    : await session.post("Profiler.stop");
   writeFileSync(file, JSON.stringify(profile));
   session.disconnect();
   return {};
 }
 
 const handlers = {
-  profileStart: () => profileStart(),
+  profileStart: (kind) => profileStart(kind),
   profileStop: (arg) => profileStop(arg),
   poll: () => pollOnce(),
   resetDelay: () => {

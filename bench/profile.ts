@@ -20,6 +20,7 @@ const { values } = parseArgs({
     polls: { type: "string", default: "3" },
     latency: { type: "string", default: "50" },
     "cpu-prof-dir": { type: "string" },
+    "heap-prof-dir": { type: "string" },
   },
 });
 const jobs = Number(values.jobs);
@@ -102,12 +103,13 @@ function call<T>(cmd: string, arg?: string): Promise<T> {
     exporter.send({ id, cmd, arg });
   });
 }
-const profileDir = values["cpu-prof-dir"];
+const profileDir = values["cpu-prof-dir"] ?? values["heap-prof-dir"];
+const profileKind = values["heap-prof-dir"] ? "heap" : "cpu";
 try {
   // One unprofiled poll first: the steady state is what a profile should show.
   await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
   await call("poll");
-  if (profileDir) await call("profileStart");
+  if (profileDir) await call("profileStart", profileKind);
   for (let i = 0; i < Number(values.polls); i++) {
     await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
     await call("resetDelay");
@@ -119,11 +121,14 @@ try {
     const delay = await call<{ p99: number; max: number }>("delay");
     const usage = await call<{ rssBytes: number }>("usage");
     process.stdout.write(
-      `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+      `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (user ${poll.cpuUserMs.toFixed(0)}, system ${poll.cpuSystemMs.toFixed(0)}; ${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
     );
   }
   if (profileDir) {
-    const file = join(resolve(profileDir), `exporter-${Date.now()}.cpuprofile`);
+    const file = join(
+      resolve(profileDir),
+      `exporter-${Date.now()}.${profileKind === "heap" ? "heapprofile" : "cpuprofile"}`,
+    );
     await call("profileStop", file);
     process.stdout.write(`profile: ${file}\n`);
   }
