@@ -116,6 +116,8 @@ try {
     const poll = await call<{
       wallMs: number;
       cpuMs: number;
+      cpuUserMs: number;
+      cpuSystemMs: number;
       sources: Array<{ source: string; seconds: number }>;
     }>("poll");
     const delay = await call<{ p99: number; max: number }>("delay");
