@@ -25,6 +25,11 @@ export interface PreparedExposition {
   readonly deflated: readonly Buffer[];
   /** CRC-32 of the concatenated parts. */
   readonly crc32: number;
+  /**
+   * Where the parts' memory is reused once nothing serves them: keeps the parts intact until
+   * the returned release is called (once the answer is written or abandoned).
+   */
+  readonly hold?: () => () => void;
 }
 
 export const EMPTY_EXPOSITION: PreparedExposition = { parts: [], length: 0, deflated: [], crc32: 0 };

@@ -90,8 +90,16 @@ interface Slot {
   aggregateText: Map<string, { text: string; piece: Buffer }>;
 }
 
-/** Job families are cut into pieces of about this many bytes (bounded copies and compressions). */
-const PIECE_BYTES = 512 * 1024;
+/** Pieces live in blocks of this size, reused once nothing serves them (larger pieces are not pooled). */
+const BLOCK_BYTES = 512 * 1024;
+/**
+ * Job families are cut into pieces of about this many bytes (bounded copies and compressions):
+ * a piece ends at the first job past it, so it fits its block unless that job's lines are
+ * longer than the margin.
+ */
+const PIECE_BYTES = BLOCK_BYTES - 24 * 1024;
+/** At most this many free blocks are kept (the rest go to the collector). */
+const MAX_FREE_BLOCKS = 2048;
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
 
@@ -131,6 +139,7 @@ export class JobStore {
   private readonly targets = new Map<string, TargetEntry>();
   private readonly settings = new Map<string, TrackerSettings>();
   private readonly sampleOptions: SampleOptions;
+  private readonly allocate = (bytes: number): Buffer => this.allocatePiece(bytes);
   private cachedText: string | undefined;
   private cachedBuffer: Buffer | undefined;
   /** What scrapes serve: the last published body. */
@@ -143,6 +152,16 @@ export class JobStore {
   private publishedChanges = 0;
   private publishing: Promise<void> | undefined;
   private readonly publishWaiters: Array<{ change: number; resolve: () => void }> = [];
+  // Piece memory is reused from poll to poll: allocating (and the kernel zeroing) hundreds of
+  // MB a poll cost more than copying into them, and drove collections by external memory.
+  /** Expositions started, in order; each publication takes the next number. */
+  private expositionSeq = 0;
+  private publishedSeq = -1;
+  private preparingSeq: number | undefined;
+  /** Scrapes writing an exposition, by its number. */
+  private readonly holds = new Map<number, number>();
+  private readonly retired: Array<{ before: number; blocks: ArrayBuffer[] }> = [];
+  private readonly freeBlocks: ArrayBuffer[] = [];
 
   constructor(private readonly options: StoreOptions) {
     this.sampleOptions = { stateSeries: options.stateSeries };
@@ -364,11 +383,17 @@ export class JobStore {
   private async publishLoop(): Promise<void> {
     while (this.publishedChanges < this.changes) {
       const upTo = this.changes;
+      const seq = this.expositionSeq++;
+      this.preparingSeq = seq;
       try {
-        this.published = await prepareExposition(this.currentParts(), this.segments);
+        const prepared = await prepareExposition(this.currentParts(), this.segments);
+        this.published = { ...prepared, hold: () => this.hold(seq) };
+        this.publishedSeq = seq;
       } catch {
         // Compression cannot fail on a buffer short of memory exhaustion; the last body stays.
       }
+      this.preparingSeq = undefined;
+      this.recycle();
       this.publishedChanges = upTo;
       for (let i = this.publishWaiters.length - 1; i >= 0; i--) {
         const waiter = this.publishWaiters[i] as { change: number; resolve: () => void };
@@ -378,6 +403,59 @@ export class JobStore {
         }
       }
     }
+  }
+
+  /** A scrape writes exposition `seq`: its pieces stay as they are until released. */
+  private hold(seq: number): () => void {
+    this.holds.set(seq, (this.holds.get(seq) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(seq) ?? 1) - 1;
+      if (left > 0) this.holds.set(seq, left);
+      else this.holds.delete(seq);
+      this.recycle();
+    };
+  }
+
+  /** A piece of at least `bytes`, from a block no longer served where there is one. */
+  private allocatePiece(bytes: number): Buffer {
+    if (bytes <= BLOCK_BYTES) {
+      const block = this.freeBlocks.pop() ?? new ArrayBuffer(BLOCK_BYTES);
+      return Buffer.from(block, 0, bytes);
+    }
+    return Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /** Pieces a render replaced: their blocks return to the pool once nothing can serve them. */
+  private retire(pieces: readonly Buffer[]): void {
+    const blocks: ArrayBuffer[] = [];
+    for (const piece of pieces) {
+      if (piece.byteOffset === 0 && piece.buffer.byteLength === BLOCK_BYTES)
+        blocks.push(piece.buffer as ArrayBuffer);
+    }
+    if (blocks.length > 0) this.retired.push({ before: this.expositionSeq, blocks });
+  }
+
+  // A block retired while exposition `before` was the next to be prepared is in no exposition
+  // from `before` on. It is free once every earlier one is neither published, nor being
+  // prepared, nor held by a scrape still writing it.
+  private recycle(): void {
+    if (this.retired.length === 0) return;
+    let oldestLive = this.publishedSeq;
+    if (this.preparingSeq !== undefined) oldestLive = Math.min(oldestLive, this.preparingSeq);
+    for (const seq of this.holds.keys()) oldestLive = Math.min(oldestLive, seq);
+    let kept = 0;
+    for (const batch of this.retired) {
+      if (batch.before <= oldestLive) {
+        for (const block of batch.blocks)
+          if (this.freeBlocks.length < MAX_FREE_BLOCKS) this.freeBlocks.push(block);
+      } else {
+        this.retired[kept++] = batch;
+      }
+    }
+    this.retired.length = kept;
   }
 
   private entry(target: TargetIdentity): TargetEntry {
@@ -507,7 +585,8 @@ export class JobStore {
           keep[index] = 1;
         }
         kept = [];
-        for (const [index, rendered] of served.entries()) {
+        for (let index = 0; index < served.length; index++) {
+          const rendered = served[index] as RenderedJob;
           if (keep[index] === 1) kept.push(rendered);
           else dropped += rendered.series;
         }
@@ -516,9 +595,12 @@ export class JobStore {
       const generation = slot.generation + 1;
       for (let f = 0; f < jobFamilies.length; f++) {
         const family = jobFamilies[f] as Family<unknown, unknown>;
-        const pieces = yield* buildPieces(kept, f, slot.jobPieces[f] ?? []);
+        const previous = slot.jobPieces[f] ?? [];
+        const pieces = yield* buildPieces(kept, f, previous, this.allocate);
         if (pieces.length > 0) chunks.set(family.name, pieces);
         slot.jobPieces[f] = pieces;
+        const current = new Set(pieces);
+        this.retire(previous.filter((piece) => !current.has(piece)));
       }
       for (const rendered of kept) {
         rendered.generation = generation;
@@ -527,6 +609,7 @@ export class JobStore {
       slot.generation = generation;
     } else {
       cache.clear();
+      for (const pieces of slot.jobPieces) this.retire(pieces);
       slot.jobPieces = [];
       slot.generation++;
     }
@@ -649,6 +732,7 @@ function* buildPieces(
   jobs: readonly RenderedJob[],
   family: number,
   previous: readonly Buffer[],
+  allocate: (bytes: number) => Buffer,
 ): Generator<void, Buffer[]> {
   const pieces: Buffer[] = [];
   const slot3 = family * 3;
@@ -684,7 +768,7 @@ function* buildPieces(
         offset += length;
       }
     } else {
-      piece = Buffer.allocUnsafeSlow(bytes);
+      piece = allocate(bytes);
       let offset = 0;
       // A run of bytes copied from one previous piece, flushed when it breaks.
       let runPiece = -1;

@@ -179,3 +179,31 @@ describe("count table order", () => {
     }
   });
 });
+
+describe("piece memory reuse", () => {
+  it("keeps a held exposition's bytes intact through later polls, and serves each poll exactly", async () => {
+    const next = random(11);
+    const serial = { n: 0 };
+    const incremental = store();
+    let jobs = sparkWorld(2000, next);
+    await incremental.applySuccessAsync(PROD, "spark", jobs, T0);
+    const held = incremental.exposition();
+    const release = held.hold?.();
+    expect(release).toBeDefined();
+    const copy = Buffer.concat(held.parts.map((part) => Buffer.from(part)));
+    for (let poll = 1; poll <= 4; poll++) {
+      jobs = churn(jobs, next, serial);
+      await incremental.applySuccessAsync(PROD, "spark", jobs, T0 + poll * MIN);
+      expect(Buffer.concat(held.parts).equals(copy)).toBe(true);
+    }
+    release?.();
+    for (let poll = 5; poll <= 8; poll++) {
+      jobs = churn(jobs, next, serial);
+      await incremental.applySuccessAsync(PROD, "spark", jobs, T0 + poll * MIN);
+      const fresh = store();
+      fresh.applySuccess(PROD, "spark", jobs, T0 + poll * MIN);
+      const served = Buffer.concat(incremental.exposition().parts).toString("utf8");
+      expect(jobPart(served)).toBe(jobPart(fresh.render()));
+    }
+  });
+});
