@@ -219,7 +219,17 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const app = createApp({
     metricsPath: config.server.metricsPath,
     renderMetrics: async () => store.render() + (await selfMetrics.metrics()),
-    metricsParts: async () => ({ jobs: store.exposition(), own: await selfMetrics.metrics() }),
+    metricsParts: async () => {
+      // Held from here: the store reuses the memory of pieces no scrape is writing.
+      const jobs = store.exposition();
+      const release = jobs.hold?.();
+      try {
+        return { jobs, own: await selfMetrics.metrics(), release };
+      } catch (err) {
+        release?.();
+        throw err;
+      }
+    },
     statuses: () => allPollers().map((p) => p.status),
     targets: () => [...runtimes.values()].map((r) => identityOf(r.target)),
     shard: shardView,

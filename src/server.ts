@@ -30,7 +30,7 @@ export interface ServerDeps extends LandingPageInput {
    * The body in two parts, used instead of renderMetrics where given: the job families as
    * prepared at the last change (plain and compressed), and the exporter's own metrics now.
    */
-  metricsParts?(): Promise<{ jobs: PreparedExposition; own: string }>;
+  metricsParts?(): Promise<{ jobs: PreparedExposition; own: string; release?: () => void }>;
   logger: Logger;
   /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
   dashboards?: readonly BundledDashboard[];
@@ -50,7 +50,10 @@ export function createApp(deps: ServerDeps): express.Express {
     const gzip = acceptsGzip(req.headers["accept-encoding"]);
     if (deps.metricsParts) {
       // The job part is written as prepared: no copy, no compression, whatever its size.
-      const { jobs, own } = await deps.metricsParts();
+      const { jobs, own, release } = await deps.metricsParts();
+      // The pieces stay as they are until the answer is written or abandoned.
+      if (release && res.closed) release();
+      else if (release) res.once("close", release);
       const tail = Buffer.from(own, "utf8");
       const parts = gzip ? gzipWithTail(jobs, tail) : plainWithTail(jobs, tail);
       if (gzip) res.setHeader("Content-Encoding", "gzip");
