@@ -121,9 +121,12 @@ try {
       sources: Array<{ source: string; seconds: number }>;
     }>("poll");
     const delay = await call<{ p99: number; max: number }>("delay");
-    const usage = await call<{ rssBytes: number }>("usage");
+    const usage = await call<{
+      rssBytes: number;
+      heap: { heapUsed: number; external: number; arrayBuffers: number };
+    }>("usage");
     process.stdout.write(
-      `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (user ${poll.cpuUserMs.toFixed(0)}, system ${poll.cpuSystemMs.toFixed(0)}; ${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+      `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (user ${poll.cpuUserMs.toFixed(0)}, system ${poll.cpuSystemMs.toFixed(0)}; ${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(usage.heap.heapUsed / 2 ** 20).toFixed(0)}, buffers ${(usage.heap.arrayBuffers / 2 ** 20).toFixed(0)})\n`,
     );
   }
   if (profileDir) {
