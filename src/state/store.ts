@@ -98,8 +98,6 @@ const BLOCK_BYTES = 512 * 1024;
  * longer than the margin.
  */
 const PIECE_BYTES = BLOCK_BYTES - 24 * 1024;
-/** At most this many free blocks are kept (the rest go to the collector). */
-const MAX_FREE_BLOCKS = 2048;
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
 
@@ -446,11 +444,20 @@ export class JobStore {
     let oldestLive = this.publishedSeq;
     if (this.preparingSeq !== undefined) oldestLive = Math.min(oldestLive, this.preparingSeq);
     for (const seq of this.holds.keys()) oldestLive = Math.min(oldestLive, seq);
+    // Renders of one slot at a time reuse what the previous one retired: blocks for the largest
+    // slot are enough; more would be memory idle between polls.
+    let largest = 0;
+    for (const entry of this.targets.values()) {
+      for (const slot of entry.slots.values()) {
+        let blocks = 0;
+        for (const pieces of slot.jobPieces) blocks += pieces.length;
+        largest = Math.max(largest, blocks);
+      }
+    }
     let kept = 0;
     for (const batch of this.retired) {
       if (batch.before <= oldestLive) {
-        for (const block of batch.blocks)
-          if (this.freeBlocks.length < MAX_FREE_BLOCKS) this.freeBlocks.push(block);
+        for (const block of batch.blocks) if (this.freeBlocks.length < largest) this.freeBlocks.push(block);
       } else {
         this.retired[kept++] = batch;
       }
