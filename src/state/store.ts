@@ -687,8 +687,10 @@ function sameJob(a: unknown, b: unknown): boolean {
 
 /** One served job's lines: rendered once, then found in the slot's pieces until it changes. */
 class RenderedJob {
+  // A plain array of small integers: a typed array per job would be three objects and an
+  // external backing store per job for the collector to trace and sweep.
   /** Per job family: `[piece, start, end]` in the slot's pieces of `generation`. */
-  readonly at: Int32Array;
+  readonly at: number[];
   /** The rendered text per job family until it is written into pieces. */
   texts: string[] | undefined;
   /** The render generation whose pieces hold this job's lines; -1 before any. */
@@ -702,7 +704,7 @@ class RenderedJob {
     readonly series: number,
   ) {
     this.texts = texts;
-    this.at = new Int32Array(texts.length * 3);
+    this.at = new Array<number>(texts.length * 3).fill(0);
   }
 
   placed(generation: number): boolean {
