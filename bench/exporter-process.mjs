@@ -9,7 +9,7 @@
 //
 //   node bench/exporter-process.mjs '<config JSON, YAML-shaped>'   (spawned with an IPC channel)
 
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { buildConfig } from "../dist/config/load.js";
@@ -52,7 +52,27 @@ async function requestTimes() {
   return times;
 }
 
+/** CPU time (ms) per thread name of this process, from /proc (Linux); {} elsewhere. */
+function threadCpuMs() {
+  const out = {};
+  try {
+    const tick = 10; // USER_HZ 100
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const comm = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      // The main thread's id is the process id; the others are V8's and libuv's helpers.
+      const name = Number(tid) === process.pid ? "main" : comm === "node" ? "helpers" : comm;
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * tick;
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
 async function pollOnce() {
+  const threadsBefore = threadCpuMs();
   const timesBefore = await requestTimes();
   const started = performance.now();
   const cpuBefore = cpuMs();
@@ -60,6 +80,9 @@ async function pollOnce() {
   await Promise.all(exporter.pollers.map((poller) => poller.poll()));
   const cpu = cpuMs() - cpuBefore;
   const usage = process.cpuUsage(usageBefore);
+  const threadsAfter = threadCpuMs();
+  const threads = {};
+  for (const [name, ms] of Object.entries(threadsAfter)) threads[name] = ms - (threadsBefore[name] ?? 0);
   const wallMs = performance.now() - started;
   const timesAfter = await requestTimes();
   const meanRequestMs = {};
@@ -73,6 +96,7 @@ async function pollOnce() {
     cpuMs: cpu,
     cpuUserMs: usage.user / 1000,
     cpuSystemMs: usage.system / 1000,
+    threads,
     meanRequestMs,
     sources: exporter.pollers.map((p) => ({
       source: p.status.source,
@@ -114,7 +138,21 @@ async function profileStop(file) {
   return {};
 }
 
+/** A heap snapshot after a full collection, written to `file` (bench/profile.ts --heap-snapshot). */
+async function heapSnapshot(file) {
+  globalThis.gc?.();
+  const snapshot = new Session();
+  snapshot.connect();
+  const chunks = [];
+  snapshot.on("HeapProfiler.addHeapSnapshotChunk", (m) => chunks.push(m.params.chunk));
+  await snapshot.post("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+  snapshot.disconnect();
+  writeFileSync(file, chunks.join(""));
+  return {};
+}
+
 const handlers = {
+  heapSnapshot: (file) => heapSnapshot(file),
   profileStart: (kind) => profileStart(kind),
   profileStop: (arg) => profileStop(arg),
   poll: () => pollOnce(),

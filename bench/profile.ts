@@ -21,6 +21,7 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     "cpu-prof-dir": { type: "string" },
     "heap-prof-dir": { type: "string" },
+    "heap-snapshot": { type: "string" },
   },
 });
 const jobs = Number(values.jobs);
@@ -118,6 +119,7 @@ try {
       cpuMs: number;
       cpuUserMs: number;
       cpuSystemMs: number;
+      threads: Record<string, number>;
       sources: Array<{ source: string; seconds: number }>;
     }>("poll");
     const delay = await call<{ p99: number; max: number }>("delay");
@@ -125,9 +127,18 @@ try {
       rssBytes: number;
       heap: { heapUsed: number; external: number; arrayBuffers: number };
     }>("usage");
+    const threads = Object.entries(poll.threads)
+      .filter(([, ms]) => ms > 0)
+      .map(([name, ms]) => `${name} ${ms}`)
+      .join(", ");
+    process.stdout.write(`  threads (ms, 10 ms ticks): ${threads}\n`);
     process.stdout.write(
       `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (user ${poll.cpuUserMs.toFixed(0)}, system ${poll.cpuSystemMs.toFixed(0)}; ${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(usage.heap.heapUsed / 2 ** 20).toFixed(0)}, buffers ${(usage.heap.arrayBuffers / 2 ** 20).toFixed(0)})\n`,
     );
+  }
+  if (values["heap-snapshot"]) {
+    await call("heapSnapshot", resolve(values["heap-snapshot"]));
+    process.stdout.write(`heap snapshot: ${values["heap-snapshot"]}\n`);
   }
   if (profileDir) {
     const file = join(

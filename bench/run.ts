@@ -14,7 +14,7 @@
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -696,6 +696,8 @@ interface Row {
   measured: string;
   target: string;
   pass: boolean | undefined;
+  /** How far a missed goal is from its target, e.g. "1.3× over". */
+  miss?: string;
 }
 
 const MiB = 2 ** 20;
@@ -704,10 +706,11 @@ const fmt = (n: number | undefined, digits = 1) =>
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || !(b > 0) ? undefined : a / b;
 
-/** "pass", or "FAIL (x% short)" with the distance to the target. */
+/** "pass", or "FAIL (1.3× over)" with the distance to the target. */
 function verdict(row: Row): string {
   if (row.pass === undefined) return "n/a";
-  return row.pass ? "pass" : "FAIL";
+  if (row.pass) return "pass";
+  return row.miss ? `FAIL (${row.miss})` : "FAIL";
 }
 
 function buildRows(
@@ -722,6 +725,7 @@ function buildRows(
       measured: value === undefined ? "n/a" : `${fmt(value, value < 10 ? 2 : 0)}${unit}${detail}`,
       target: `≥ ${target}${unit}`,
       pass: value === undefined ? undefined : value >= target,
+      miss: value === undefined || value >= target ? undefined : `${fmt(target / value, 2)}× short`,
     });
   const atMost = (goal: string, value: number | undefined, target: number, unit: string, detail = "") =>
     rows.push({
@@ -729,6 +733,12 @@ function buildRows(
       measured: value === undefined || !Number.isFinite(value) ? "n/a" : `${fmt(value, 2)}${unit}${detail}`,
       target: `≤ ${target}${unit}`,
       pass: value === undefined || !Number.isFinite(value) ? undefined : value <= target,
+      miss:
+        value === undefined || !Number.isFinite(value) || value <= target
+          ? undefined
+          : target > 0
+            ? `${fmt(value / target, 2)}× the target`
+            : undefined,
     });
 
   const rps = (r?: WrkResult) => (r ? `${fmt(r.rps, r.rps < 10 ? 2 : 0)} req/s` : "n/a");
@@ -793,6 +803,7 @@ function buildRows(
       measured: `±${fmt(spread * 100, 0)} % (${per.map((v, i) => `${scale[i]?.jobsPerSource}: ${fmt(v, 1)}`).join(", ")} ms/1k)`,
       target: "within ±25 %",
       pass: spread <= 0.25,
+      miss: spread <= 0.25 ? undefined : `${fmt(spread * 100 - 25, 0)} points over`,
     });
   } else {
     rows.push({
@@ -882,7 +893,10 @@ async function main(): Promise<void> {
   const report = `# Benchmark ${date}\n\n\`${command}\`\n\n${table}\n\n${details.join("\n")}\n`;
   process.stdout.write(`\n${table}\n\n${details.join("\n")}\n`);
   mkdirSync(opts.out, { recursive: true });
-  const file = join(opts.out, `${date}${QUICK ? "-quick" : ""}.md`);
+  // A second run on the same day keeps the first: <date>-2.md, <date>-3.md, ...
+  const base = `${date}${QUICK ? "-quick" : ""}`;
+  let file = join(opts.out, `${base}.md`);
+  for (let n = 2; !QUICK && existsSync(file); n++) file = join(opts.out, `${base}-${n}.md`);
   writeFileSync(file, report);
   log(`written to ${file}`);
 }
