@@ -56,7 +56,8 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   ): string[] {
     const unknown: string[] = [];
     const current = new Map<string, Seen>();
-    for (const [index, job] of jobs.entries()) {
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as (typeof jobs)[number];
       const key = keys?.[index] ?? this.key(job);
       const previous = this.previous.get(key);
       if (previous === undefined) {

@@ -31,7 +31,8 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
   observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
     const unknown: string[] = [];
     const current = new Map<string, string>();
-    for (const [index, job] of jobs.entries()) {
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as (typeof jobs)[number];
       if (!this.queues.has(job.queue)) {
         this.queues.add(job.queue);
         for (const status of KNOWN) this.statusChanges.ensure([job.queue, status]);

@@ -47,7 +47,8 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
 
   observe(jobs: readonly SparkJob[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
     const unknown: string[] = [];
-    for (const [index, job] of jobs.entries()) {
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as (typeof jobs)[number];
       this.seeQueue(job.queue);
       const key = keys?.[index] ?? this.key(job);
       const previous = this.memory.get(key);
