@@ -12,7 +12,7 @@ import {
 import { CountTable, countRows } from "../metrics/family.js";
 import { cutLabelValue } from "../metrics/render.js";
 import type { DataArtsJob } from "../model.js";
-import type { SourceTracker } from "./tracker.js";
+import { runSteps, type SourceTracker, STEP_JOBS } from "./tracker.js";
 
 const INSTANCE_KNOWN: readonly string[] = DATAARTS_INSTANCE_STATUSES;
 /** An instance in these statuses has not ended: its end time is not a finish. */
@@ -50,14 +50,24 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
 
   observe(
     jobs: readonly DataArtsJob[],
-    _nowMs: number,
+    nowMs: number,
     baseline: boolean,
     keys?: readonly string[],
   ): string[] {
+    return runSteps(this.observeSteps(jobs, nowMs, baseline, keys));
+  }
+
+  *observeSteps(
+    jobs: readonly DataArtsJob[],
+    _nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): Generator<void, string[]> {
     const unknown: string[] = [];
     const current = new Map<string, Seen>();
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index] as (typeof jobs)[number];
+      if (index % STEP_JOBS === STEP_JOBS - 1) yield;
       const key = keys?.[index] ?? this.key(job);
       const previous = this.previous.get(key);
       if (previous === undefined) {

@@ -10,7 +10,7 @@ import {
 } from "../metrics/flink.js";
 import { cutLabelValue } from "../metrics/render.js";
 import type { FlinkJob } from "../model.js";
-import type { SourceTracker } from "./tracker.js";
+import { runSteps, type SourceTracker, STEP_JOBS } from "./tracker.js";
 
 const KNOWN: readonly string[] = FLINK_STATUSES;
 
@@ -28,11 +28,21 @@ export class FlinkTracker implements SourceTracker<FlinkJob, FlinkAggregates> {
     return cutLabelValue(job.id);
   }
 
-  observe(jobs: readonly FlinkJob[], _nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
+  observe(jobs: readonly FlinkJob[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
+    return runSteps(this.observeSteps(jobs, nowMs, baseline, keys));
+  }
+
+  *observeSteps(
+    jobs: readonly FlinkJob[],
+    _nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): Generator<void, string[]> {
     const unknown: string[] = [];
     const current = new Map<string, string>();
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index] as (typeof jobs)[number];
+      if (index % STEP_JOBS === STEP_JOBS - 1) yield;
       if (!this.queues.has(job.queue)) {
         this.queues.add(job.queue);
         for (const status of KNOWN) this.statusChanges.ensure([job.queue, status]);

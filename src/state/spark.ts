@@ -11,7 +11,7 @@ import {
   sparkFamilies,
 } from "../metrics/spark.js";
 import type { SparkJob } from "../model.js";
-import type { SourceTracker, TrackerSettings } from "./tracker.js";
+import { runSteps, type SourceTracker, STEP_JOBS, type TrackerSettings } from "./tracker.js";
 
 const KNOWN: readonly string[] = SPARK_STATES;
 
@@ -46,9 +46,19 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
   }
 
   observe(jobs: readonly SparkJob[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[] {
+    return runSteps(this.observeSteps(jobs, nowMs, baseline, keys));
+  }
+
+  *observeSteps(
+    jobs: readonly SparkJob[],
+    nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): Generator<void, string[]> {
     const unknown: string[] = [];
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index] as (typeof jobs)[number];
+      if (index % STEP_JOBS === STEP_JOBS - 1) yield;
       this.seeQueue(job.queue);
       const key = keys?.[index] ?? this.key(job);
       const previous = this.memory.get(key);

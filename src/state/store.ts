@@ -26,7 +26,7 @@ import type { JobsBySource, SourceName, TargetIdentity } from "../model.js";
 import { DataArtsTracker } from "./dataarts.js";
 import { FlinkTracker } from "./flink.js";
 import { SparkTracker } from "./spark.js";
-import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, type TrackerSettings } from "./tracker.js";
+import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "./tracker.js";
 
 /** Every job family in the order served. */
 export const JOB_FAMILIES: readonly FamilyHeader[] = [
@@ -220,7 +220,11 @@ export class JobStore {
     const slot = this.slot(target, source);
     const tracker = slot.tracker;
     const byKey = new Map<string, JobsBySource[S]>();
-    for (const job of jobs) byKey.set(tracker.key(job), job);
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as JobsBySource[S];
+      byKey.set(tracker.key(job), job);
+      if (index % STEP_JOBS === STEP_JOBS - 1) yield;
+    }
     yield;
     // Served in key order. The previous snapshot's keys come first, in their order, then the
     // new ones: the sort finds one long sorted run and merges the few new keys into it, so a
@@ -237,7 +241,7 @@ export class JobStore {
     const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
     const baseline = slot.jobs === undefined;
-    const unknown = tracker.observe(sorted, nowMs, baseline, keys);
+    const unknown = yield* tracker.observeSteps(sorted, nowMs, baseline, keys);
     yield;
     const dropped = yield* this.renderSteps(this.entry(target), slot, sorted, nowMs, false);
     slot.jobs = sorted;
@@ -568,7 +572,11 @@ export class JobStore {
       }
       // Jobs gone from the snapshot (or no longer served) leave the cache.
       if (cache.size > served.length) {
-        for (const [key, rendered] of cache) if (rendered.seenIn !== slot.generation + 1) cache.delete(key);
+        let visited = 0;
+        for (const [key, rendered] of cache) {
+          if (rendered.seenIn !== slot.generation + 1) cache.delete(key);
+          if (++visited % (STEP_JOBS * 4) === 0) yield;
+        }
       }
       yield;
       servedJobs = served.length;
@@ -639,6 +647,7 @@ export class JobStore {
         const previous = slot.aggregateLines.get(family.name);
         const current = new Map<readonly string[], { value: number; line: string }>();
         for (const sample of family.fromAggregates(aggregates)) {
+          if (lines.length % (STEP_JOBS * 2) === STEP_JOBS * 2 - 1) yield;
           let row = previous?.get(sample.labels);
           if (row === undefined || !Object.is(row.value, sample.value)) {
             row = {

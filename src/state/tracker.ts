@@ -17,6 +17,13 @@ export interface SourceTracker<J, A> {
    * where given, are `key(job)` of each job, in order (the store has them already).
    */
   observe(jobs: readonly J[], nowMs: number, baseline: boolean, keys?: readonly string[]): string[];
+  /** The same as observe, as steps of a few hundred jobs (the store runs them sliced). */
+  observeSteps(
+    jobs: readonly J[],
+    nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): Generator<void, string[]>;
   aggregates(): A;
   /** Whether the job's per-job series are served at `nowMs` (retention of finished jobs). */
   serves(job: J, nowMs: number): boolean;
@@ -39,3 +46,14 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   finishedRetentionMs: 60 * 60 * 1000,
   forgetAfterMs: 24 * 60 * 60 * 1000,
 };
+
+/** Jobs handled between two yields of a step generator. */
+export const STEP_JOBS = 512;
+
+/** Runs a step generator to its end, synchronously. */
+export function runSteps<R>(steps: Generator<void, R>): R {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
