@@ -573,8 +573,8 @@ export class JobStore {
       // Jobs gone from the snapshot (or no longer served) leave the cache.
       if (cache.size > served.length) {
         let visited = 0;
-        for (const [key, rendered] of cache) {
-          if (rendered.seenIn !== slot.generation + 1) cache.delete(key);
+        for (const key of cache.keys()) {
+          if ((cache.get(key) as RenderedJob).seenIn !== slot.generation + 1) cache.delete(key);
           if (++visited % (STEP_JOBS * 4) === 0) yield;
         }
       }
