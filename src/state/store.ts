@@ -1,7 +1,10 @@
 // The job store: the last complete snapshot of every target and source, the counters their
 // differences move, and the exposition text of all job families. Rendering happens here,
 // after each poll, per (target, source) and per family; the body is assembled once per
-// change and cached, so a scrape costs the size of the answer and never touches a job.
+// change and cached, so a scrape costs the size of the answer and never touches a job. Each
+// job's lines are kept where they were written (kube-state-metrics' way): a poll re-renders
+// only the jobs that changed and copies the others' bytes, into piece memory reused once no
+// scrape can be writing it.
 //
 // Polls take the asynchronous path (applySuccessAsync): the diff and the render of tens of
 // thousands of jobs run in slices of a few milliseconds with the event loop free in between, so
