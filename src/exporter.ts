@@ -23,7 +23,7 @@ import { SourcePoller } from "./poller.js";
 import { Scheduler } from "./scheduler.js";
 import { createApp, listen, type RunningServer } from "./server.js";
 import { describeAssignment, ownedTargets, type ShardAssignment } from "./shard.js";
-import { createSources } from "./sources/index.js";
+import { createSources, enabledSources } from "./sources/index.js";
 import { JobStore } from "./state/store.js";
 import { VERSION } from "./version.js";
 import { guardApp, loadWebConfig, secureListen } from "./web-config.js";
@@ -218,7 +218,6 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const allPollers = () => [...runtimes.values()].flatMap((r) => r.pollers);
   const app = createApp({
     metricsPath: config.server.metricsPath,
-    renderMetrics: async () => store.render() + (await selfMetrics.metrics()),
     metricsParts: async () => {
       // Held from here: the store reuses the memory of pieces no scrape is writing.
       const jobs = store.exposition();
@@ -388,10 +387,3 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
 }
 
 /** The sources createSources builds for `target`, in the same order. */
-function enabledSources(target: TargetConfig): SourceName[] {
-  const names: SourceName[] = [];
-  if (target.spark.enabled) names.push("spark");
-  if (target.flink.enabled) names.push("flink");
-  if (target.dataarts.enabled && target.dataarts.jobTypes.length > 0) names.push("dataarts");
-  return names;
-}

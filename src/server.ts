@@ -9,8 +9,6 @@ import {
 } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import express, { type Request, type Response } from "express";
 import type { ListenAddress } from "./config/listen-address.js";
 import { type BundledDashboard, dashboardsRouter, loadDashboards } from "./dashboards.js";
@@ -18,19 +16,15 @@ import { docsRouter, type LandingPageInput, renderLandingPage } from "./landing.
 import type { Logger } from "./logger.js";
 import { gzipWithTail, type PreparedExposition, plainWithTail } from "./metrics/exposition.js";
 
-const gzipAsync = promisify(gzip);
-
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** The landing page's input (version, targets, statuses, metrics path) and the rest. */
 export interface ServerDeps extends LandingPageInput {
-  /** The whole exposition body: job families and the exporter's own metrics. */
-  renderMetrics(): Promise<string>;
   /**
-   * The body in two parts, used instead of renderMetrics where given: the job families as
-   * prepared at the last change (plain and compressed), and the exporter's own metrics now.
+   * The body in two parts: the job families as prepared at the last change (plain and
+   * compressed), and the exporter's own metrics now.
    */
-  metricsParts?(): Promise<{ jobs: PreparedExposition; own: string; release?: () => void }>;
+  metricsParts(): Promise<{ jobs: PreparedExposition; own: string; release?: () => void }>;
   logger: Logger;
   /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
   dashboards?: readonly BundledDashboard[];
@@ -48,30 +42,20 @@ export function createApp(deps: ServerDeps): express.Express {
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("Vary", "Accept-Encoding");
     const gzip = acceptsGzip(req.headers["accept-encoding"]);
-    if (deps.metricsParts) {
-      // The job part is written as prepared: no copy, no compression, whatever its size.
-      const { jobs, own, release } = await deps.metricsParts();
-      // The pieces stay as they are until the answer is written or abandoned.
-      if (release && res.closed) release();
-      else if (release) res.once("close", release);
-      const tail = Buffer.from(own, "utf8");
-      const parts = gzip ? gzipWithTail(jobs, tail) : plainWithTail(jobs, tail);
-      if (gzip) res.setHeader("Content-Encoding", "gzip");
-      res.setHeader(
-        "Content-Length",
-        parts.reduce((sum, part) => sum + part.length, 0),
-      );
-      for (const part of parts) res.write(part);
-      res.end();
-      return;
-    }
-    const body = await deps.renderMetrics();
-    if (gzip) {
-      res.setHeader("Content-Encoding", "gzip");
-      res.end(await gzipAsync(body, { level: 1 }));
-      return;
-    }
-    res.end(body);
+    // The job part is written as prepared: no copy, no compression, whatever its size.
+    const { jobs, own, release } = await deps.metricsParts();
+    // The pieces stay as they are until the answer is written or abandoned.
+    if (release && res.closed) release();
+    else if (release) res.once("close", release);
+    const tail = Buffer.from(own, "utf8");
+    const parts = gzip ? gzipWithTail(jobs, tail) : plainWithTail(jobs, tail);
+    if (gzip) res.setHeader("Content-Encoding", "gzip");
+    res.setHeader(
+      "Content-Length",
+      parts.reduce((sum, part) => sum + part.length, 0),
+    );
+    for (const part of parts) res.write(part);
+    res.end();
   });
 
   app.get("/healthz", (_req, res) => {

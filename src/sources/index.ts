@@ -1,6 +1,7 @@
 // The three sources of one target, one module each (response schema, page loop, normalisation),
 // behind one small interface: poll() returns every job or throws an ApiError.
 
+import type { TargetConfig } from "../config/types.js";
 import type { SourceName } from "../model.js";
 import { createDataArtsSource } from "./dataarts.js";
 import { createFlinkSource } from "./flink.js";
@@ -14,13 +15,22 @@ export type { SparkSource } from "./spark.js";
 export { createSparkSource, normaliseSparkSession } from "./spark.js";
 export type { Source, SourceDeps } from "./types.js";
 
+/** The sources a target polls, in the order spark, flink, dataarts. */
+export function enabledSources(target: TargetConfig): SourceName[] {
+  const names: SourceName[] = [];
+  if (target.spark.enabled) names.push("spark");
+  if (target.flink.enabled) names.push("flink");
+  if (target.dataarts.enabled && target.dataarts.jobTypes.length > 0) names.push("dataarts");
+  return names;
+}
+
+const FACTORIES: { [S in SourceName]: (deps: SourceDeps) => Source<S> } = {
+  spark: createSparkSource,
+  flink: createFlinkSource,
+  dataarts: createDataArtsSource,
+};
+
 /** The enabled sources of `deps.target`, in the order spark, flink, dataarts. */
 export function createSources(deps: SourceDeps): Source<SourceName>[] {
-  const sources: Source<SourceName>[] = [];
-  if (deps.target.spark.enabled) sources.push(createSparkSource(deps));
-  if (deps.target.flink.enabled) sources.push(createFlinkSource(deps));
-  if (deps.target.dataarts.enabled && deps.target.dataarts.jobTypes.length > 0) {
-    sources.push(createDataArtsSource(deps));
-  }
-  return sources;
+  return enabledSources(deps.target).map((name) => FACTORIES[name](deps));
 }
