@@ -8,12 +8,18 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import {
+  benchExporterConfig,
+  ROOT,
+  type SimulatorBanner,
+  simulatorArgs,
+  spawnBenchExporter,
+  TSX,
+} from "./launch.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "10000" },
@@ -32,63 +38,12 @@ async function firstLine(child: ChildProcess): Promise<string> {
   return line;
 }
 
-const sim = spawn(
-  join(ROOT, "node_modules", ".bin", "tsx"),
-  [
-    "bench/simulator-server.ts",
-    "--spark",
-    String(jobs),
-    "--flink",
-    String(jobs),
-    "--dataarts",
-    String(jobs),
-    "--latency",
-    values.latency,
-  ],
-  { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-);
-const banner = JSON.parse(await firstLine(sim)) as {
-  url: string;
-  control: string;
-  projectId: string;
-  accessKey: string;
-  secretKey: string;
-  workspaces: string[];
-};
-const config = {
-  server: { listen_address: "127.0.0.1:0" },
-  poll: {
-    schedule: "0 0 0 1 1 *",
-    request_timeout: "30s",
-    page_size: 100,
-    concurrency: 4,
-    stale_after: "24h",
-  },
-  targets: [
-    {
-      name: "bench",
-      region: "cn-north-4",
-      project_id: banner.projectId,
-      auth: { access_key: banner.accessKey, secret_key: banner.secretKey },
-      endpoints: { dli: banner.url, dataarts: banner.url },
-      spark: { details_per_poll: 50 },
-      dataarts: { workspaces: banner.workspaces },
-    },
-  ],
-};
-const exporter = spawn(
-  process.execPath,
-  [
-    ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-    "--expose-gc",
-    "bench/exporter-process.mjs",
-    JSON.stringify(config),
-  ],
-  {
-    cwd: ROOT,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  },
-);
+const sim = spawn(TSX, simulatorArgs(jobs, Number(values.latency)), {
+  cwd: ROOT,
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const banner = JSON.parse(await firstLine(sim)) as SimulatorBanner;
+const exporter = spawnBenchExporter(benchExporterConfig(banner));
 await once(exporter, "message");
 let nextId = 1;
 function call<T>(cmd: string, arg?: string): Promise<T> {

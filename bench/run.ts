@@ -16,14 +16,19 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+import {
+  BENCH_POLL,
+  benchExporterConfig,
+  ROOT,
+  type SimulatorBanner,
+  simulatorArgs,
+  spawnBenchExporter,
+  TSX,
+} from "./launch.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,9 +50,7 @@ const JOBS = Number(opts.jobs ?? (QUICK ? 1000 : 10000));
 const LATENCY_MS = Number(opts.latency);
 const WRK_SECONDS = Number(opts.duration ?? (QUICK ? 2 : 6));
 const CONNECTIONS = 16;
-const CONCURRENCY = 4;
-const PAGE_SIZE = 100;
-const DETAILS_PER_POLL = 50;
+const { concurrency: CONCURRENCY, pageSize: PAGE_SIZE, detailsPerPoll: DETAILS_PER_POLL } = BENCH_POLL;
 const CHURN = 0.05;
 const FLAT_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 20));
 const SOAK_POLLS = opts.soak === undefined ? undefined : Number(opts.soak || 500);
@@ -134,28 +137,9 @@ async function spawnWithBanner<T>(
   return { child, banner: JSON.parse(line) as T };
 }
 
-interface SimulatorBanner {
-  url: string;
-  control: string;
-  projectId: string;
-  accessKey: string;
-  secretKey: string;
-  workspaces: string[];
-}
-
 async function startSim(jobs: number) {
   log(`simulator: ${jobs} jobs per source, ${LATENCY_MS} ms per request`);
-  return spawnWithBanner<SimulatorBanner>(TSX, [
-    "bench/simulator-server.ts",
-    "--spark",
-    String(jobs),
-    "--flink",
-    String(jobs),
-    "--dataarts",
-    String(jobs),
-    "--latency",
-    String(LATENCY_MS),
-  ]);
+  return spawnWithBanner<SimulatorBanner>(TSX, simulatorArgs(jobs, LATENCY_MS));
 }
 
 interface Expected {
@@ -209,43 +193,7 @@ class ExporterProcess {
   }
 
   static async start(sim: SimulatorBanner): Promise<ExporterProcess> {
-    const config = {
-      server: { listen_address: "127.0.0.1:0" },
-      poll: {
-        schedule: "0 0 0 1 1 *", // polls come from the benchmark
-        request_timeout: "30s",
-        page_size: PAGE_SIZE,
-        concurrency: CONCURRENCY,
-        stale_after: "24h",
-      },
-      targets: [
-        {
-          name: "bench",
-          region: "cn-north-4",
-          project_id: sim.projectId,
-          auth: { access_key: sim.accessKey, secret_key: sim.secretKey },
-          endpoints: { dli: sim.url, dataarts: sim.url },
-          spark: { details_per_poll: DETAILS_PER_POLL },
-          dataarts: { workspaces: sim.workspaces },
-        },
-      ],
-    };
-    const child = track(
-      // BENCH_EXPORTER_NODE_ARGS: e.g. "--cpu-prof" to profile the exporter under test.
-      spawn(
-        process.execPath,
-        [
-          ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-          "--expose-gc",
-          "bench/exporter-process.mjs",
-          JSON.stringify(config),
-        ],
-        {
-          cwd: ROOT,
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-        },
-      ),
-    );
+    const child = track(spawnBenchExporter(benchExporterConfig(sim)));
     const exporter = new ExporterProcess(child);
     const [ready] = (await Promise.race([
       once(child, "message"),
