@@ -41,6 +41,8 @@ export interface ExporterOptions {
   now?: () => number;
   /** Tests: client settings such as a faster back-off. */
   client?: Pick<HuaweiCloudClientOptions, "backoff" | "sleep" | "random">;
+  /** Tests: how often the web config's certificate files are checked for a rotation (default 30 s). */
+  certCheckMs?: number;
 }
 
 /** What a reload changed, by target name. */
@@ -255,7 +257,22 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     : app;
   let server: RunningServer;
   try {
-    server = await listen(served, address, webConfig?.tls ? secureListen(webConfig) : undefined);
+    const secure = webConfig?.tls
+      ? {
+          ...secureListen(webConfig),
+          certCheckMs: options.certCheckMs,
+          onReload: (error?: Error) => {
+            // The message names the file and OpenSSL's reason, never key material.
+            if (error)
+              logger.warn(
+                { err: error.message },
+                "TLS certificate files changed but cannot be used; still serving the previous certificate",
+              );
+            else logger.info({ file: webConfig.tls?.certFile }, "TLS certificate reloaded");
+          },
+        }
+      : undefined;
+    server = await listen(served, address, secure);
   } catch (err) {
     // The targets already started: a port that cannot be bound must not leave them polling.
     await Promise.all([...runtimes.values()].map((r) => stopTarget(r)));

@@ -115,6 +115,13 @@ export interface SecureListen {
   reloadOptions?: () => HttpsServerOptions;
   /** A fingerprint of the certificate files; a change triggers reloadOptions. */
   stamp?: () => string;
+  /** How often the stamp is checked; default CERT_CHECK_MS. */
+  certCheckMs?: number;
+  /**
+   * Told after each reload of changed files: no error when the new certificate is served, the
+   * error when it is not (once per state of the files; the old certificate stays).
+   */
+  onReload?: (error?: Error) => void;
 }
 
 /** How often certificate files are checked for a rotation. */
@@ -130,7 +137,7 @@ export function listen(
     const server: Server = secure ? createHttpsServer(secure.options, app) : createHttpServer(app);
     let certCheck: NodeJS.Timeout | undefined;
     if (secure) {
-      const { acceptConnection, reloadOptions, stamp } = secure;
+      const { acceptConnection, reloadOptions, stamp, onReload } = secure;
       if (acceptConnection) {
         server.on("secureConnection", (socket: TLSSocket) => {
           if (!acceptConnection(socket)) socket.destroy();
@@ -138,17 +145,22 @@ export function listen(
       }
       if (reloadOptions && stamp) {
         let seen = stamp();
+        let failed: string | undefined;
         certCheck = setInterval(() => {
           const now = stamp();
           if (now === seen) return;
-          seen = now;
           try {
             (server as HttpsServer).setSecureContext(reloadOptions());
-          } catch {
-            // A half-written rotation: keep serving the old certificate, try again next time.
-            seen = "";
+            seen = now;
+            failed = undefined;
+            onReload?.();
+          } catch (err) {
+            // A half-written rotation: keep serving the old certificate and try again at every
+            // check (seen stays), but say so once per state of the files, not every check.
+            if (now !== failed) onReload?.(err instanceof Error ? err : new Error(String(err)));
+            failed = now;
           }
-        }, CERT_CHECK_MS);
+        }, secure.certCheckMs ?? CERT_CHECK_MS);
         certCheck.unref();
       }
     }
