@@ -15,6 +15,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -336,7 +337,29 @@ async function startNginx(tool: string, plain: Buffer, gzipped: Buffer) {
   mkdirSync(join(prefix, "html"), { recursive: true });
   writeFileSync(join(prefix, "html", "metrics"), plain);
   writeFileSync(join(prefix, "html", "metrics.gz"), gzipped);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // A port another process takes between our pick and nginx's bind makes nginx exit at once:
+  // then try again with another one.
+  for (let attempt = 1; ; attempt++) {
+    const started = await tryNginx(tool, prefix, await freePort());
+    if (started) return started;
+    if (attempt === 5) throw new Error("nginx did not start");
+    log("nginx could not bind its port; trying another");
+  }
+}
+
+/** A port nothing listens on right now (the system's pick for port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function tryNginx(tool: string, prefix: string, port: number) {
   // One worker: the exporter is one event loop too.
   const conf = `${process.getuid?.() === 0 ? "user root;\n" : ""}worker_processes 1;
 daemon off;
@@ -365,7 +388,11 @@ http {
     spawn(tool, ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "ignore", "inherit"] }),
   );
   const url = `http://127.0.0.1:${port}/metrics`;
-  for (let i = 0; i < 100; i++) {
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  for (let i = 0; i < 100 && !exited; i++) {
     try {
       const res = await request(url, { method: "HEAD" });
       await res.body.dump();
@@ -374,7 +401,8 @@ http {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  throw new Error("nginx did not start");
+  if (!exited) child.kill("SIGKILL");
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
