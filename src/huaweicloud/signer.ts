@@ -13,6 +13,7 @@ const CONTENT_SHA256_HEADER = "x-sdk-content-sha256";
 
 const HEX = Array.from({ length: 256 }, (_, i) => `%${i.toString(16).toUpperCase().padStart(2, "0")}`);
 const textEncoder = new TextEncoder();
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
 
 function isUnreserved(byte: number): boolean {
   return (
@@ -32,6 +33,10 @@ function isUnreserved(byte: number): boolean {
  * gateway's canonical form escapes, so this is done by hand.
  */
 export function percentEncode(text: string): string {
+  // Path segments, ids and numbers are nearly always unreserved already: TextEncoder allocates
+  // a fresh ArrayBuffer per call, which at a few thousand requests a poll was the largest
+  // single cost of signing (and external memory the collector has to track).
+  if (UNRESERVED_ONLY.test(text)) return text;
   let out = "";
   for (const byte of textEncoder.encode(text)) {
     out += isUnreserved(byte) ? String.fromCharCode(byte) : HEX[byte];
