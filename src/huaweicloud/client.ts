@@ -2,6 +2,7 @@
 // limit, classify the answer into an ApiError reason, retry what is worth retrying, and never
 // let a wrong key get locked by the gateway.
 
+import { StringDecoder } from "node:string_decoder";
 import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from "undici";
 import type { Logger } from "../logger.js";
 import { VERSION } from "../version.js";
@@ -338,7 +339,10 @@ export class HuaweiCloudClient implements ApiGetter {
           authOutcome: "unknown",
         });
       }
-      const chunks: Buffer[] = [];
+      // Decoded chunk by chunk: Buffer.concat would allocate a fresh ArrayBuffer the size of the
+      // body per request (bodies are past Buffer's pool size), only to be turned into a string.
+      const decoder = new StringDecoder("utf8");
+      let text = "";
       let size = 0;
       for await (const chunk of res.body) {
         size += (chunk as Buffer).length;
@@ -350,9 +354,9 @@ export class HuaweiCloudClient implements ApiGetter {
             authOutcome: "unknown",
           });
         }
-        chunks.push(chunk as Buffer);
+        text += decoder.write(chunk as Buffer);
       }
-      const text = Buffer.concat(chunks).toString("utf8");
+      text += decoder.end();
       return done(this.classify(target, status, responseHeaders, text, masked));
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();

@@ -269,6 +269,20 @@ describe("retries and classification", () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("decodes a multi-byte character split across two chunks of the body", async () => {
+    const body = Buffer.from(JSON.stringify({ name: "作业-ü-😀" }), "utf8");
+    // Cut inside the 4-byte emoji, and send the halves as separate chunks.
+    const cut = body.indexOf(Buffer.from("😀", "utf8")) + 2;
+    server.handler = async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(body.subarray(0, cut));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      res.end(body.subarray(cut));
+    };
+    const response = await makeClient().client.getJson(req());
+    expect(response.body).toEqual({ name: "作业-ü-😀" });
+  });
+
   it("reads a non-JSON error page into the message", async () => {
     server.handler = (_req, res) => {
       res.writeHead(502, { "content-type": "text/html" });
