@@ -2,7 +2,6 @@
 // limit, classify the answer into an ApiError reason, retry what is worth retrying, and never
 // let a wrong key get locked by the gateway.
 
-import { StringDecoder } from "node:string_decoder";
 import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from "undici";
 import type { Logger } from "../logger.js";
 import { VERSION } from "../version.js";
@@ -34,6 +33,11 @@ import type {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Answers are read into scratch buffers of this size to start with (a page of 100 jobs fits). */
+const SCRATCH_BYTES = 128 * 1024;
+/** Scratch buffers kept for the next answers: at most this many, of at most this size. */
+const SCRATCH_BUFFERS = 8;
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
 /** Longest API error message kept in an ApiError message. */
 const MAX_API_MESSAGE = 300;
 
@@ -132,6 +136,8 @@ export class HuaweiCloudClient implements ApiGetter {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly userAgent: string;
+  /** Buffers answers are read into, free for the next answer (see attempt). */
+  private readonly scratch: Buffer[] = [];
 
   constructor(options: HuaweiCloudClientOptions) {
     this.credentials = options.credentials;
@@ -339,24 +345,35 @@ export class HuaweiCloudClient implements ApiGetter {
           authOutcome: "unknown",
         });
       }
-      // Decoded chunk by chunk: Buffer.concat would allocate a fresh ArrayBuffer the size of the
-      // body per request (bodies are past Buffer's pool size), only to be turned into a string.
-      const decoder = new StringDecoder("utf8");
-      let text = "";
+      // Read into a scratch buffer kept between requests: one string per answer, and no
+      // ArrayBuffer the size of each answer (Buffer.concat) nor string per chunk to collect.
+      let body = this.scratch.pop() ?? Buffer.allocUnsafe(SCRATCH_BYTES);
       let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.maxResponseBytes) {
-          res.body.destroy();
-          return done({
-            error: this.tooLarge(target, status, `sent more than ${this.maxResponseBytes} bytes`),
-            code: String(status),
-            authOutcome: "unknown",
-          });
+      let text: string;
+      try {
+        for await (const chunk of res.body) {
+          const bytes = chunk as Buffer;
+          if (size + bytes.length > this.maxResponseBytes) {
+            res.body.destroy();
+            return done({
+              error: this.tooLarge(target, status, `sent more than ${this.maxResponseBytes} bytes`),
+              code: String(status),
+              authOutcome: "unknown",
+            });
+          }
+          if (size + bytes.length > body.length) {
+            const grown = Buffer.allocUnsafe(Math.max(body.length * 2, size + bytes.length));
+            body.copy(grown, 0, 0, size);
+            body = grown;
+          }
+          size += bytes.copy(body, size);
         }
-        text += decoder.write(chunk as Buffer);
+        text = body.toString("utf8", 0, size);
+      } finally {
+        // Large answers are rare: their buffers are not kept.
+        if (body.length <= SCRATCH_KEEP_BYTES && this.scratch.length < SCRATCH_BUFFERS)
+          this.scratch.push(body);
       }
-      text += decoder.end();
       return done(this.classify(target, status, responseHeaders, text, masked));
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();

@@ -283,6 +283,20 @@ describe("retries and classification", () => {
     expect(response.body).toEqual({ name: "作业-ü-😀" });
   });
 
+  it("reads answers larger than its reading buffer whole, one after another", async () => {
+    const jobs = Array.from({ length: 4000 }, (_, i) => ({ id: `job-${i}`, name: `名前-${i}` }));
+    server.handler = (req, res) => {
+      const take = Number(new URL(req.url ?? "/", "http://x").searchParams.get("take"));
+      json(res, 200, { jobs: jobs.slice(0, take) });
+    };
+    const { client } = makeClient();
+    // Large (grows the buffer), small (reuses it: nothing of the large one may show), large.
+    for (const take of [4000, 2, 4000, 0]) {
+      const response = await client.getJson(req({ query: { take } }));
+      expect(response.body).toEqual({ jobs: jobs.slice(0, take) });
+    }
+  });
+
   it("reads a non-JSON error page into the message", async () => {
     server.handler = (_req, res) => {
       res.writeHead(502, { "content-type": "text/html" });
