@@ -2,6 +2,7 @@
 // name, a help text, a type, its label names and a function to its samples. Adding a metric is
 // adding an entry to a source's list; the state and the renderer never change for it.
 
+import { flatString } from "../flat-string.js";
 import type { HistogramValue } from "./render.js";
 import { cutLabelValue, isValidLabelName, isValidMetricName } from "./render.js";
 
@@ -163,7 +164,8 @@ export class CountTable {
   }
 
   private insert(key: string, labels: readonly string[], value: number): void {
-    this.rows.set(key, { labels: servedLabels(labels), value });
+    // Rows live as long as the target: the key is kept flat (JSON.stringify makes a cons string).
+    this.rows.set(flatString(key), { labels: servedLabels(labels), value });
     this.sorted.push(key);
     if (this.order === "sorted") this.order = "appended";
   }
@@ -224,7 +226,7 @@ export class HistogramTable {
         labels: servedLabels(labels),
         histogram: { counts: this.bounds.map(() => 0), count: 0, sum: 0 },
       };
-      this.rows.set(key, row);
+      this.rows.set(flatString(key), row);
     }
     return row.histogram;
   }

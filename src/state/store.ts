@@ -12,6 +12,7 @@
 // on the threadpool. The synchronous methods do the same work in one go (tests, tools).
 
 import type { TargetConfig } from "../config/types.js";
+import { flatString } from "../flat-string.js";
 import { dataArtsFamilies } from "../metrics/dataarts.js";
 import { EMPTY_EXPOSITION, type PreparedExposition, prepareExposition } from "../metrics/exposition.js";
 import { checkFamilies, type Family, type SampleOptions, type StateSeriesMode } from "../metrics/family.js";
@@ -237,7 +238,8 @@ export class JobStore {
     for (const key of previousKeys) if (byKey.has(key)) keys.push(key);
     if (keys.length < byKey.size) {
       const known = new Set(keys);
-      for (const key of byKey.keys()) if (!known.has(key)) keys.push(key);
+      // Keys live as long as their job: kept flat (see flat-string.ts).
+      for (const key of byKey.keys()) if (!known.has(key)) keys.push(flatString(key));
     }
     keys.sort();
     yield;
@@ -655,7 +657,9 @@ export class JobStore {
           if (row === undefined || !Object.is(row.value, sample.value)) {
             row = {
               value: sample.value,
-              line: renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+              line: flatString(
+                renderSample(family.name, entry.prefix, family.labelNames, sample.labels, sample.value),
+              ),
             };
           }
           current.set(sample.labels, row);
