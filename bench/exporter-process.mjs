@@ -21,8 +21,10 @@ const config = buildConfig(raw, {});
 const exporter = await startExporter({ config, logger: createLogger("warn") });
 await exporter.firstPolls;
 
+// Sampled every millisecond, but only between resetDelay and delay (the latency poll): a
+// timer waking the process a thousand times a second costs CPU that the CPU-per-poll figures
+// must not carry (the exporter's own loop-lag metric samples every 10 ms and is measured).
 const delay = monitorEventLoopDelay({ resolution: 1 });
-delay.enable();
 
 function cpuMs() {
   const usage = process.cpuUsage();
@@ -157,10 +159,30 @@ const handlers = {
   profileStop: (arg) => profileStop(arg),
   poll: () => pollOnce(),
   resetDelay: () => {
+    delay.disable();
     delay.reset();
+    delay.enable();
     return {};
   },
-  delay: () => delayFigures(),
+  delay: () => {
+    const figures = delayFigures();
+    delay.disable();
+    return figures;
+  },
+  // RSS as it is, then the heap after a full collection and the piece-block pool: what the
+  // memory is made of, for the long memory run.
+  memory: () => {
+    const rssBytes = process.memoryUsage().rss;
+    globalThis.gc?.();
+    const after = process.memoryUsage();
+    return {
+      rssBytes,
+      heapUsedAfterGcBytes: after.heapUsed,
+      externalBytes: after.external,
+      arrayBuffersBytes: after.arrayBuffers,
+      pieceBlocks: exporter.store.pieceBlocks(),
+    };
+  },
   usage: () => ({ cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss, heap: process.memoryUsage() }),
   gc: () => {
     globalThis.gc?.();

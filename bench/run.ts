@@ -54,6 +54,13 @@ const CONNECTIONS = 16;
 const { concurrency: CONCURRENCY, pageSize: PAGE_SIZE, detailsPerPoll: DETAILS_PER_POLL } = BENCH_POLL;
 const CHURN = 0.05;
 const FLAT_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 20));
+/**
+ * CPU per poll is the steady state of a long-running exporter: every size is measured the same
+ * way, after the same polls of warm-up (V8 still compiles the hot paths in the first few), as
+ * the median of this many polls.
+ */
+const WARM_UP_POLLS = 3;
+const CPU_POLLS = QUICK ? 3 : 5;
 const SOAK_POLLS = opts.soak === undefined ? undefined : Number(opts.soak || 500);
 const SCALING = QUICK || opts["no-scaling"] ? [] : opts.scaling.split(",").map(Number);
 
@@ -502,8 +509,8 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     exporter = await ExporterProcess.start(sim);
     const metrics = `${exporter.url}/metrics`;
     log("warm-up polls");
-    await measuredPoll(sim, exporter);
-    await measuredPoll(sim, exporter);
+    // The latency poll below is the last of the warm-up.
+    for (let i = 0; i < WARM_UP_POLLS - 1; i++) await measuredPoll(sim, exporter);
 
     log("scrape latency: idle, then during a poll");
     await exporter.call("resetDelay");
@@ -520,7 +527,7 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     const cpu: number[] = [];
     let costs = latencyPoll.costs;
     let repeated = latencyPoll.detailsRepeated;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < CPU_POLLS; i++) {
       const measured = await measuredPoll(sim, exporter);
       cpu.push(measured.poll.cpuMs);
       costs = measured.costs;
@@ -630,9 +637,9 @@ async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
-    await measuredPoll(sim, exporter);
+    for (let i = 0; i < WARM_UP_POLLS; i++) await measuredPoll(sim, exporter);
     const cpu: number[] = [];
-    for (let i = 0; i < 3; i++) cpu.push((await measuredPoll(sim, exporter)).poll.cpuMs);
+    for (let i = 0; i < CPU_POLLS; i++) cpu.push((await measuredPoll(sim, exporter)).poll.cpuMs);
     return { jobsPerSource, cpuPerPollMs: median(cpu), rssBytes: rssOf(exporter.child.pid) };
   } finally {
     await exporter?.stop();
@@ -640,23 +647,47 @@ async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
   }
 }
 
-async function soak(
-  polls: number,
-): Promise<{ polls: number; fromBytes: number; toBytes: number; maxBytes: number }> {
+interface MemorySample {
+  poll: number;
+  rssBytes: number;
+  heapUsedAfterGcBytes: number;
+  arrayBuffersBytes: number;
+  pieceBlocks: { free: number; retired: number; blockBytes: number };
+}
+
+interface Soaked {
+  polls: number;
+  fromBytes: number;
+  toBytes: number;
+  maxBytes: number;
+  /** Every 50 polls: RSS, then the heap after a full collection and the piece-block pool. */
+  samples: MemorySample[];
+}
+
+async function soak(polls: number): Promise<Soaked> {
   const { child: simChild, banner: sim } = await startSim(JOBS);
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
     let fromBytes = 0;
     let maxBytes = 0;
+    const samples: MemorySample[] = [];
     for (let i = 1; i <= polls; i++) {
       await measuredPoll(sim, exporter);
       const rss = rssOf(exporter.child.pid);
       if (i === 10) fromBytes = rss;
       if (i >= 10) maxBytes = Math.max(maxBytes, rss);
-      if (i % 50 === 0) log(`soak: poll ${i}/${polls}, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+      if (i % 50 === 0) {
+        // After the RSS reading: the forced collection must not shape the figure it explains.
+        const memory = await exporter.call<Omit<MemorySample, "poll">>("memory");
+        samples.push({ poll: i, ...memory, rssBytes: rss });
+        log(
+          `soak: poll ${i}/${polls}, RSS ${fmt(rss / MiB, 0)} MiB, heap after GC ${fmt(memory.heapUsedAfterGcBytes / MiB, 0)} MiB, ` +
+            `array buffers ${fmt(memory.arrayBuffersBytes / MiB, 0)} MiB, pool ${memory.pieceBlocks.free} free + ${memory.pieceBlocks.retired} retired blocks`,
+        );
+      }
     }
-    return { polls, fromBytes, toBytes: rssOf(exporter.child.pid), maxBytes };
+    return { polls, fromBytes, toBytes: rssOf(exporter.child.pid), maxBytes, samples };
   } finally {
     await exporter?.stop();
     await stopChild(simChild);
@@ -689,11 +720,7 @@ function verdict(row: Row): string {
   return row.miss ? `FAIL (${row.miss})` : "FAIL";
 }
 
-function buildRows(
-  h: Headline,
-  scale: ScalePoint[],
-  soaked?: { polls: number; fromBytes: number; toBytes: number },
-): Row[] {
+function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
   const rows: Row[] = [];
   const atLeast = (goal: string, value: number | undefined, target: number, unit = "×", detail = "") =>
     rows.push({
@@ -864,6 +891,20 @@ async function main(): Promise<void> {
         `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / ((p.jobsPerSource * 3) / 1000), 1)} ms | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / ((p.jobsPerSource * 3) / 1000), 1)} MiB |`,
     ),
     "",
+    ...(soaked
+      ? [
+          `Memory over the ${soaked.polls}-poll run, every 50 polls (RSS; then, after a forced full collection, the V8 heap, array buffers, and piece blocks of ${fmt((soaked.samples[0]?.pieceBlocks.blockBytes ?? 0) / 1024, 0)} KiB idle in the pool + retired):`,
+          "",
+          "| poll | RSS | heap after GC | array buffers | pool blocks |",
+          "| --- | --- | --- | --- | --- |",
+          ...soaked.samples.map(
+            (m) =>
+              `| ${m.poll} | ${fmt(m.rssBytes / MiB, 0)} MiB | ${fmt(m.heapUsedAfterGcBytes / MiB, 0)} MiB | ${fmt(m.arrayBuffersBytes / MiB, 0)} MiB | ${m.pieceBlocks.free} + ${m.pieceBlocks.retired} |`,
+          ),
+          "",
+        ]
+      : []),
+    `CPU per poll: median of ${CPU_POLLS} polls after ${WARM_UP_POLLS} of warm-up, at every size.`,
     `Scrape latency samples: fixed rate 20/s gzip; failures ${h.scrapeFailures}. wrk errors: exporter ${h.exporterPlain?.errors ?? "n/a"}/${h.exporterGzip?.errors ?? "n/a"}, nginx ${h.nginxPlain?.errors ?? "n/a"}/${h.nginxGzip?.errors ?? "n/a"}, peer ${h.peerPlain?.errors ?? "n/a"}/${h.peerGzip?.errors ?? "n/a"}. Spark details calls repeated for a known job: ${h.detailsRepeated}.${h.peerSequential ? " The peer was measured with one connection: with 16 its interleaved renders finished no scrape within the run." : ""}`,
   ];
   const report = `# Benchmark ${date}\n\n\`${command}\`\n\n${table}\n\n${details.join("\n")}\n`;

@@ -474,6 +474,13 @@ export class JobStore {
     this.retired.length = kept;
   }
 
+  /** Piece blocks (of BLOCK_BYTES) idle in the pool, and retired but still maybe served (for the benchmark). */
+  pieceBlocks(): { free: number; retired: number; blockBytes: number } {
+    let retired = 0;
+    for (const batch of this.retired) retired += batch.blocks.length;
+    return { free: this.freeBlocks.length, retired, blockBytes: BLOCK_BYTES };
+  }
+
   private entry(target: TargetIdentity): TargetEntry {
     let entry = this.targets.get(target.name);
     if (!entry) {
