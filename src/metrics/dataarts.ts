@@ -63,6 +63,7 @@ export const dataArtsFamilies: ReadonlyArray<Family<DataArtsJob, DataArtsAggrega
     help: "Information about a DataArts Studio Factory job; value 1.",
     type: "gauge",
     labelNames: [...JOB, "owner", "path", "priority"],
+    reads: ["workspace", "name", "jobType", "owner", "path", "priority"],
     fromJob: (job) => [{ labels: [...jobLabels(job), job.owner, job.path, job.priority], value: 1 }],
   },
   {
@@ -71,6 +72,7 @@ export const dataArtsFamilies: ReadonlyArray<Family<DataArtsJob, DataArtsAggrega
     help: "Status of a DataArts Studio Factory job, one-hot over the statuses of its job type.",
     type: "gauge",
     labelNames: [...JOB, "status"],
+    reads: ["workspace", "name", "jobType", "status"],
     fromJob: (job, options) =>
       oneHot(dataArtsStatuses(job.jobType), job.status, options.stateSeries).map(
         ([status, value]): Sample => ({ labels: [...jobLabels(job), status], value }),
@@ -82,6 +84,7 @@ export const dataArtsFamilies: ReadonlyArray<Family<DataArtsJob, DataArtsAggrega
     help: "Status of the last instance of a DataArts Studio Factory BATCH job, one-hot.",
     type: "gauge",
     labelNames: [...JOB, "status"],
+    reads: ["workspace", "name", "jobType", "lastInstanceStatus"],
     fromJob: (job, options) =>
       hasLastInstance(job)
         ? oneHot(DATAARTS_INSTANCE_STATUSES, job.lastInstanceStatus, options.stateSeries).map(
@@ -95,6 +98,7 @@ export const dataArtsFamilies: ReadonlyArray<Family<DataArtsJob, DataArtsAggrega
     help: "When the last instance of a DataArts Studio Factory BATCH job ended, seconds since the epoch.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["workspace", "name", "jobType", "lastInstanceEndMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.lastInstanceEndMs)),
   },
   {

@@ -38,6 +38,12 @@ interface FamilyBase {
 export interface JobFamily<J> extends FamilyBase {
   kind: "job";
   type: "gauge" | "counter";
+  /**
+   * Every job field `fromJob` reads, labels included. A job whose changed fields are all
+   * outside this list keeps its lines of this family (a running job's duration moves every
+   * poll; its info and state lines do not). A property test holds the list complete.
+   */
+  reads: ReadonlyArray<keyof J & string>;
   fromJob(job: J, options: SampleOptions): Sample[];
 }
 

@@ -50,6 +50,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "Information about a DLI Flink job; value 1.",
     type: "gauge",
     labelNames: [...JOB, "job_type", "user_name"],
+    reads: ["queue", "id", "name", "jobType", "userName"],
     fromJob: (job) => [{ labels: [...jobLabels(job), job.jobType, job.userName], value: 1 }],
   },
   {
@@ -58,6 +59,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "Status of a DLI Flink job, one-hot over the 14 statuses of the API.",
     type: "gauge",
     labelNames: [...JOB, "status"],
+    reads: ["queue", "id", "name", "status"],
     fromJob: (job, options) =>
       oneHot(FLINK_STATUSES, job.status, options.stateSeries).map(
         ([status, value]): Sample => ({ labels: [...jobLabels(job), status], value }),
@@ -69,6 +71,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "Run time of a DLI Flink job as the API reports it.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "durationMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.durationMs)),
   },
   {
@@ -77,6 +80,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "When a DLI Flink job last started, seconds since the epoch; absent while it never started.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "startMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.startMs)),
   },
   {
@@ -85,6 +89,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "When a DLI Flink job was created, seconds since the epoch.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "createdMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.createdMs)),
   },
   {
@@ -93,6 +98,7 @@ export const flinkFamilies: ReadonlyArray<Family<FlinkJob, FlinkAggregates>> = [
     help: "Restarts of a DLI Flink job, the API's restart_times.",
     type: "counter",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "restarts"],
     fromJob: (job) => [{ labels: jobLabels(job), value: job.restarts }],
   },
   {

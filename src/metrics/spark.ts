@@ -50,6 +50,18 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
       "spark_version",
       "feature",
     ],
+    reads: [
+      "queue",
+      "id",
+      "name",
+      "owner",
+      "proxyUser",
+      "kind",
+      "scType",
+      "appId",
+      "sparkVersion",
+      "feature",
+    ],
     fromJob: (job) => [
       {
         labels: [
@@ -74,6 +86,7 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     help: "State of a DLI Spark batch job, one-hot over starting, running, recovering, success, dead.",
     type: "gauge",
     labelNames: [...JOB, "state"],
+    reads: ["queue", "id", "name", "state"],
     fromJob: (job, options) =>
       oneHot(SPARK_STATES, job.state, options.stateSeries).map(
         ([state, value]): Sample => ({ labels: [...jobLabels(job), state], value }),
@@ -85,6 +98,7 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     help: "Run time of a DLI Spark batch job as the API reports it.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "durationMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.durationMs)),
   },
   {
@@ -93,6 +107,7 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     help: "When a DLI Spark batch job was created, seconds since the epoch.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "createdMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.createdMs)),
   },
   {
@@ -101,6 +116,7 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     help: "When a DLI Spark batch job was last updated, seconds since the epoch.",
     type: "gauge",
     labelNames: JOB,
+    reads: ["queue", "id", "name", "updatedMs"],
     fromJob: (job) => optionalSample(jobLabels(job), seconds(job.updatedMs)),
   },
   {

@@ -567,10 +567,21 @@ export class JobStore {
         if (!tracker.serves(job, nowMs)) continue;
         const key = keys[index] ?? tracker.key(job);
         let rendered = cache.get(key);
-        if (rendered === undefined || !sameJob(rendered.job, job) || !rendered.placed(slot.generation)) {
+        // A job whose lines sit in the pieces and that changed renders only the families that
+        // read a changed field; the others' lines are copied like an unchanged job's. A job
+        // never placed (new, or left out by the series guard) renders whole.
+        const changed = rendered !== undefined && !sameJob(rendered.job, job);
+        if (
+          rendered === undefined ||
+          !rendered.placed(slot.generation) ||
+          (changed && rendered.texts !== undefined)
+        ) {
           rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions);
           cache.set(key, rendered);
           sinceYield += 16;
+        } else if (changed) {
+          rerenderJob(rendered, job, jobFamilies, entry.prefix, this.sampleOptions);
+          sinceYield += 8;
         } else {
           rendered.job = job;
         }
@@ -712,27 +723,55 @@ function sameJob(a: unknown, b: unknown): boolean {
 class RenderedJob {
   // A plain array of small integers: a typed array per job would be three objects and an
   // external backing store per job for the collector to trace and sweep.
-  /** Per job family: `[piece, start, end]` in the slot's pieces of `generation`. */
+  /** Per job family: `[piece, start, end, series]`, the place in the slot's pieces of `generation`. */
   readonly at: number[];
-  /** The rendered text per job family until it is written into pieces. */
-  texts: string[] | undefined;
+  /**
+   * Until written into pieces, the rendered text per job family; undefined for a family whose
+   * lines are still those at `at` (a partly re-rendered job).
+   */
+  texts: Array<string | undefined> | undefined;
   /** The render generation whose pieces hold this job's lines; -1 before any. */
   generation = -1;
   /** The generation that last served it; older ones leave the cache. */
   seenIn = -1;
+  /** Series of all job families. */
+  series = 0;
 
   constructor(
     public job: unknown,
-    texts: string[],
-    readonly series: number,
+    families: number,
   ) {
-    this.texts = texts;
-    this.at = new Array<number>(texts.length * 3).fill(0);
+    this.at = new Array<number>(families * AT_FIELDS).fill(0);
   }
 
+  /** Whether `texts` holds every family (else only the re-rendered ones). */
+  complete = false;
+
+  /** Whether its lines can be written: all rendered, or all in the pieces of `generation`. */
   placed(generation: number): boolean {
-    return this.texts !== undefined || this.generation === generation;
+    return this.texts === undefined ? this.generation === generation : this.complete;
   }
+}
+
+/** Numbers kept per job family in `RenderedJob.at`. */
+const AT_FIELDS = 4;
+
+/** The lines of `job` in one job family, and how many series they are. */
+function renderFamily(
+  job: unknown,
+  family: Family<unknown, unknown>,
+  prefix: string,
+  options: SampleOptions,
+): { text: string; series: number } {
+  let text = "";
+  let series = 0;
+  if (family.kind === "job") {
+    for (const sample of family.fromJob(job, options)) {
+      text += renderSample(family.name, prefix, family.labelNames, sample.labels, sample.value);
+      series++;
+    }
+  }
+  return { text, series };
 }
 
 function renderJob(
@@ -741,18 +780,49 @@ function renderJob(
   prefix: string,
   options: SampleOptions,
 ): RenderedJob {
+  const rendered = new RenderedJob(job, jobFamilies.length);
   const texts: string[] = [];
-  let series = 0;
-  for (const family of jobFamilies) {
-    if (family.kind !== "job") continue;
-    let text = "";
-    for (const sample of family.fromJob(job, options)) {
-      text += renderSample(family.name, prefix, family.labelNames, sample.labels, sample.value);
-      series++;
-    }
+  for (let f = 0; f < jobFamilies.length; f++) {
+    const { text, series } = renderFamily(job, jobFamilies[f] as Family<unknown, unknown>, prefix, options);
     texts.push(text);
+    rendered.at[f * AT_FIELDS + 3] = series;
+    rendered.series += series;
   }
-  return new RenderedJob(job, texts, series);
+  rendered.texts = texts;
+  rendered.complete = true;
+  return rendered;
+}
+
+/** A placed job that changed: renders the families that read a changed field. */
+function rerenderJob(
+  rendered: RenderedJob,
+  job: unknown,
+  jobFamilies: ReadonlyArray<Family<unknown, unknown>>,
+  prefix: string,
+  options: SampleOptions,
+): void {
+  const before = rendered.job as Record<string, unknown>;
+  const after = job as Record<string, unknown>;
+  const texts: Array<string | undefined> = new Array(jobFamilies.length);
+  for (let f = 0; f < jobFamilies.length; f++) {
+    const family = jobFamilies[f] as Family<unknown, unknown>;
+    if (family.kind !== "job") continue;
+    let changed = false;
+    for (const field of family.reads) {
+      if (before[field] !== after[field]) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) continue;
+    const { text, series } = renderFamily(job, family, prefix, options);
+    texts[f] = text;
+    rendered.series += series - (rendered.at[f * AT_FIELDS + 3] as number);
+    rendered.at[f * AT_FIELDS + 3] = series;
+  }
+  rendered.texts = texts;
+  rendered.complete = false;
+  rendered.job = job;
 }
 
 /**
@@ -767,7 +837,7 @@ function* buildPieces(
   allocate: (bytes: number) => Buffer,
 ): Generator<void, Buffer[]> {
   const pieces: Buffer[] = [];
-  const slot3 = family * 3;
+  const slot3 = family * AT_FIELDS;
   let first = 0;
   while (first < jobs.length) {
     // Measure the piece: jobs until it holds PIECE_BYTES.
@@ -775,8 +845,8 @@ function* buildPieces(
     let last = first;
     for (; last < jobs.length && bytes < PIECE_BYTES; last++) {
       const job = jobs[last] as RenderedJob;
-      if (job.texts !== undefined) {
-        const text = job.texts[family] as string;
+      const text = job.texts?.[family];
+      if (text !== undefined) {
         job.at[slot3] = -1;
         job.at[slot3 + 2] = Buffer.byteLength(text, "utf8");
         job.at[slot3 + 1] = 0;
@@ -810,12 +880,13 @@ function* buildPieces(
       for (let i = first; i < last; i++) {
         const job = jobs[i] as RenderedJob;
         const at = job.at;
-        if (job.texts !== undefined) {
+        const text = job.texts?.[family];
+        if (text !== undefined) {
           if (runPiece >= 0) {
             (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
             runPiece = -1;
           }
-          const length = piece.write(job.texts[family] as string, offset, "utf8");
+          const length = piece.write(text, offset, "utf8");
           at[slot3] = index;
           at[slot3 + 1] = offset;
           at[slot3 + 2] = offset + length;
@@ -859,14 +930,19 @@ function reusable(
   bytes: number,
 ): Buffer | undefined {
   const head = jobs[first] as RenderedJob;
-  if (head.texts !== undefined || head.at[slot3 + 1] !== 0) return undefined;
+  if (head.texts?.[slot3 / AT_FIELDS] !== undefined || head.at[slot3 + 1] !== 0) return undefined;
   const from = head.at[slot3] as number;
   const candidate = previous[from];
   if (candidate === undefined || candidate.length !== bytes) return undefined;
   let expect = 0;
   for (let i = first; i < last; i++) {
     const job = jobs[i] as RenderedJob;
-    if (job.texts !== undefined || job.at[slot3] !== from || job.at[slot3 + 1] !== expect) return undefined;
+    if (
+      job.texts?.[slot3 / AT_FIELDS] !== undefined ||
+      job.at[slot3] !== from ||
+      job.at[slot3 + 1] !== expect
+    )
+      return undefined;
     expect = job.at[slot3 + 2] as number;
   }
   return expect === bytes ? candidate : undefined;

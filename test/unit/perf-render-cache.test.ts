@@ -60,6 +60,12 @@ function churn(jobs: SparkJob[], next: () => number, serial: { n: number }): Spa
       out.push({ ...job, state: SPARK_STATES[Math.floor(next() * 5)] as string, updatedMs: T0 });
     else if (roll < 0.08) continue;
     else if (roll < 0.1) out.push({ ...job });
+    // Changes that touch some families only (a running job's duration, a details call), and
+    // one that touches every family's labels (a rename).
+    else if (roll < 0.16) out.push({ ...job, durationMs: (job.durationMs ?? 0) + 60_000 });
+    else if (roll < 0.17) out.push({ ...job, durationMs: undefined });
+    else if (roll < 0.19) out.push({ ...job, sparkVersion: "3.3.1", feature: "custom" });
+    else if (roll < 0.2) out.push({ ...job, name: `${job.name} renamed` });
     else out.push(job);
   }
   for (let i = 0; i < jobs.length * 0.03; i++) {
