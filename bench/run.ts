@@ -60,7 +60,17 @@ const FLAT_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 20));
  * the median of this many polls.
  */
 const WARM_UP_POLLS = 3;
+/**
+ * And on, up to this many polls, while the poll's work is still settling: while the Spark jobs
+ * never asked for details (the backlog of the first polls) shrink, each poll makes
+ * `details_per_poll` calls; once worked off, only the new jobs' calls remain. Where new jobs
+ * come faster than `details_per_poll`, the backlog never shrinks and the warm-up ends at
+ * WARM_UP_POLLS. (The quick run stops at WARM_UP_POLLS.)
+ */
+const MAX_WARM_UP_POLLS = QUICK ? WARM_UP_POLLS : 120;
 const CPU_POLLS = QUICK ? 3 : 5;
+/** Warm-up polls made, by jobs per source, for the report. */
+const warmUpPolls = new Map<number, number>();
 const SOAK_POLLS = opts.soak === undefined ? undefined : Number(opts.soak || 500);
 const SCALING = QUICK || opts["no-scaling"] ? [] : opts.scaling.split(",").map(Number);
 
@@ -151,7 +161,7 @@ async function startSim(jobs: number) {
 }
 
 interface Expected {
-  spark: { listings: number[]; details: number };
+  spark: { listings: number[]; details: number; detailsBacklog?: number };
   flink: { listings: number[]; details: number };
   dataarts: { listings: number[]; details: number };
   detailsAsked: number;
@@ -171,6 +181,8 @@ interface RequestCounts {
 interface PollResult {
   wallMs: number;
   cpuMs: number;
+  /** CPU by thread from /proc, 10 ms ticks: `main`, and `helpers` (V8's collector and compiler, zlib on libuv's pool). */
+  threads: Record<string, number>;
   /** Mean duration of one API request during the poll, as the exporter's client measured it. */
   meanRequestMs: Partial<Record<SourceName, number>>;
   sources: Array<{
@@ -441,7 +453,7 @@ async function measuredPoll(
   sim: SimulatorBanner,
   exporter: ExporterProcess,
   churn = CHURN,
-): Promise<{ poll: PollResult; costs: ApiCost[]; detailsRepeated: number }> {
+): Promise<{ poll: PollResult; costs: ApiCost[]; detailsRepeated: number; detailsBacklog: number }> {
   if (churn > 0)
     await getJson(`${sim.control}/__bench/churn`, {
       method: "POST",
@@ -473,7 +485,31 @@ async function measuredPoll(
   const check = await getJson<Expected>(
     `${sim.control}/__bench/expected?pageSize=${PAGE_SIZE}&detailsPerPoll=0`,
   );
-  return { poll, costs, detailsRepeated: check.detailsRepeated };
+  return {
+    poll,
+    costs,
+    detailsRepeated: check.detailsRepeated,
+    detailsBacklog: check.spark.detailsBacklog ?? 0,
+  };
+}
+
+/**
+ * Polls until the exporter runs as it will from then on: at least WARM_UP_POLLS, and on while
+ * the Spark details backlog shrinks (see MAX_WARM_UP_POLLS). Returns the polls made.
+ */
+async function warmUp(
+  sim: SimulatorBanner,
+  exporter: ExporterProcess,
+  minPolls: number,
+  maxPolls: number,
+): Promise<number> {
+  let backlog = Number.POSITIVE_INFINITY;
+  for (let polls = 1; ; polls++) {
+    const measured = await measuredPoll(sim, exporter);
+    const shrinking = measured.detailsBacklog > 0 && measured.detailsBacklog < backlog;
+    backlog = measured.detailsBacklog;
+    if (polls >= minPolls && (!shrinking || polls >= maxPolls)) return polls;
+  }
 }
 
 interface Headline {
@@ -496,6 +532,7 @@ interface Headline {
   delayP99Ms: number;
   delayMaxMs: number;
   cpuPerPollMs: number;
+  cpuSplit: { mainMs: number; helpersMs: number; requests: number };
   costs: ApiCost[];
   detailsRepeated: number;
   rssBytes: number;
@@ -510,7 +547,7 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     const metrics = `${exporter.url}/metrics`;
     log("warm-up polls");
     // The latency poll below is the last of the warm-up.
-    for (let i = 0; i < WARM_UP_POLLS - 1; i++) await measuredPoll(sim, exporter);
+    warmUpPolls.set(JOBS, (await warmUp(sim, exporter, WARM_UP_POLLS - 1, MAX_WARM_UP_POLLS - 1)) + 1);
 
     log("scrape latency: idle, then during a poll");
     await exporter.call("resetDelay");
@@ -525,11 +562,13 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
 
     log("CPU per poll (no scrapes)");
     const cpu: number[] = [];
+    const cpuPolls: Array<{ poll: PollResult }> = [];
     let costs = latencyPoll.costs;
     let repeated = latencyPoll.detailsRepeated;
     for (let i = 0; i < CPU_POLLS; i++) {
       const measured = await measuredPoll(sim, exporter);
       cpu.push(measured.poll.cpuMs);
+      cpuPolls.push(measured);
       costs = measured.costs;
       repeated = measured.detailsRepeated;
     }
@@ -615,6 +654,7 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
       delayP99Ms: delay.p99,
       delayMaxMs: delay.max,
       cpuPerPollMs: median(cpu),
+      cpuSplit: medianPoll(cpuPolls),
       costs,
       detailsRepeated: repeated,
       rssBytes,
@@ -630,6 +670,25 @@ interface ScalePoint {
   jobsPerSource: number;
   cpuPerPollMs: number;
   rssBytes: number;
+  /** Of the median poll: CPU of the main thread and of the others; API requests of the poll. */
+  mainMs?: number;
+  helpersMs?: number;
+  requests?: number;
+}
+
+/** The poll of median CPU among `polls`, for its thread split and request count. */
+function medianPoll(polls: Array<{ poll: PollResult }>): {
+  mainMs: number;
+  helpersMs: number;
+  requests: number;
+} {
+  const sorted = [...polls].sort((a, b) => a.poll.cpuMs - b.poll.cpuMs);
+  const poll = (sorted[Math.floor(sorted.length / 2)] as { poll: PollResult }).poll;
+  return {
+    mainMs: poll.threads.main ?? 0,
+    helpersMs: poll.threads.helpers ?? 0,
+    requests: poll.sources.reduce((sum, source) => sum + source.requests, 0),
+  };
 }
 
 async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
@@ -637,10 +696,15 @@ async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
-    for (let i = 0; i < WARM_UP_POLLS; i++) await measuredPoll(sim, exporter);
-    const cpu: number[] = [];
-    for (let i = 0; i < CPU_POLLS; i++) cpu.push((await measuredPoll(sim, exporter)).poll.cpuMs);
-    return { jobsPerSource, cpuPerPollMs: median(cpu), rssBytes: rssOf(exporter.child.pid) };
+    warmUpPolls.set(jobsPerSource, await warmUp(sim, exporter, WARM_UP_POLLS, MAX_WARM_UP_POLLS));
+    const polls: Array<{ poll: PollResult }> = [];
+    for (let i = 0; i < CPU_POLLS; i++) polls.push(await measuredPoll(sim, exporter));
+    return {
+      jobsPerSource,
+      cpuPerPollMs: median(polls.map((p) => p.poll.cpuMs)),
+      rssBytes: rssOf(exporter.child.pid),
+      ...medianPoll(polls),
+    };
   } finally {
     await exporter?.stop();
     await stopChild(simChild);
@@ -868,7 +932,7 @@ async function main(): Promise<void> {
   const scale: ScalePoint[] = [];
   for (const n of SCALING) {
     if (n === JOBS) {
-      scale.push({ jobsPerSource: n, cpuPerPollMs: h.cpuPerPollMs, rssBytes: h.rssBytes });
+      scale.push({ jobsPerSource: n, cpuPerPollMs: h.cpuPerPollMs, rssBytes: h.rssBytes, ...h.cpuSplit });
       continue;
     }
     log(`scaling: ${n} jobs per source`);
@@ -884,12 +948,17 @@ async function main(): Promise<void> {
     `Scenario: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB), ${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
     `Machine: ${machine()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
     "",
-    "| jobs per source | CPU per poll | CPU per 1,000 jobs | RSS | RSS per 1,000 jobs |",
-    "| --- | --- | --- | --- | --- |",
-    ...scale.map(
-      (p) =>
-        `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / ((p.jobsPerSource * 3) / 1000), 1)} ms | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / ((p.jobsPerSource * 3) / 1000), 1)} MiB |`,
-    ),
+    "| jobs per source | CPU per poll | CPU per 1,000 jobs | main thread / other threads per 1,000 jobs | API requests per 1,000 jobs | RSS | RSS per 1,000 jobs |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...scale.map((p) => {
+      const thousands = (p.jobsPerSource * 3) / 1000;
+      const split =
+        p.mainMs === undefined
+          ? "n/a"
+          : `${fmt(p.mainMs / thousands, 1)} / ${fmt((p.helpersMs ?? 0) / thousands, 1)} ms`;
+      const requests = p.requests === undefined ? "n/a" : fmt(p.requests / thousands, 1);
+      return `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / thousands, 1)} ms | ${split} | ${requests} | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / thousands, 1)} MiB |`;
+    }),
     "",
     ...(soaked
       ? [
@@ -904,7 +973,7 @@ async function main(): Promise<void> {
           "",
         ]
       : []),
-    `CPU per poll: median of ${CPU_POLLS} polls after ${WARM_UP_POLLS} of warm-up, at every size.`,
+    `CPU per poll: median of ${CPU_POLLS} polls after a warm-up of at least ${WARM_UP_POLLS} polls, on while the Spark details backlog of the first polls shrank (at most ${MAX_WARM_UP_POLLS}): ${[...warmUpPolls].map(([jobs, polls]) => `${polls} at ${jobs} jobs per source`).join(", ")}.`,
     `Scrape latency samples: fixed rate 20/s gzip; failures ${h.scrapeFailures}. wrk errors: exporter ${h.exporterPlain?.errors ?? "n/a"}/${h.exporterGzip?.errors ?? "n/a"}, nginx ${h.nginxPlain?.errors ?? "n/a"}/${h.nginxGzip?.errors ?? "n/a"}, peer ${h.peerPlain?.errors ?? "n/a"}/${h.peerGzip?.errors ?? "n/a"}. Spark details calls repeated for a known job: ${h.detailsRepeated}.${h.peerSequential ? " The peer was measured with one connection: with 16 its interleaved renders finished no scrape within the run." : ""}`,
   ];
   const report = `# Benchmark ${date}\n\n\`${command}\`\n\n${table}\n\n${details.join("\n")}\n`;

@@ -84,7 +84,7 @@ function expected(pageSize: number, detailsPerPoll: number) {
     ),
   );
   return {
-    spark: { listings: sparkListings, details: Math.min(detailsPerPoll, unasked) },
+    spark: { listings: sparkListings, details: Math.min(detailsPerPoll, unasked), detailsBacklog: unasked },
     flink: { listings: [pages(sim.flink.list().length, Math.min(100, pageSize))], details: 0 },
     dataarts: { listings: dataartsListings, details: 0 },
     detailsAsked: asked,
