@@ -137,8 +137,10 @@ async function main(argv: string[]): Promise<void> {
       .then(() => simulator?.close())
       .then(() => {
         logger.info("stopped");
-        logger.flush();
-        process.exit(0);
+        // Exit once the log is written: pino writes stdout asynchronously, and exiting with a
+        // write still in flight let the exit handler's synchronous flush put "stopped" before
+        // "shutting down" on a loaded machine.
+        logger.flush(() => process.exit(0));
       });
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
