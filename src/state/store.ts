@@ -91,7 +91,7 @@ interface Slot {
   /** Rendered line of each aggregate row by its label array, per aggregate family. */
   aggregateLines: Map<string, Map<readonly string[], { value: number; line: string }>>;
   /** Last text and buffer of each aggregate family. */
-  aggregateText: Map<string, { text: string; piece: Buffer }>;
+  aggregateText: Map<string, Buffer>;
 }
 
 /** Pieces live in blocks of this size, reused once nothing serves them (larger pieces are not pooled). */
@@ -164,6 +164,8 @@ export class JobStore {
   private readonly holds = new Map<number, number>();
   private readonly retired: Array<{ before: number; blocks: ArrayBuffer[] }> = [];
   private readonly freeBlocks: ArrayBuffer[] = [];
+  /** Most blocks a render's text arena has used: kept free beside those for pieces. */
+  private arenaBlocks = 0;
 
   constructor(private readonly options: StoreOptions) {
     this.sampleOptions = { stateSeries: options.stateSeries };
@@ -448,13 +450,12 @@ export class JobStore {
   // A block retired while exposition `before` was the next to be prepared is in no exposition
   // from `before` on. It is free once every earlier one is neither published, nor being
   // prepared, nor held by a scrape still writing it.
-  private recycle(): void {
-    if (this.retired.length === 0) return;
-    let oldestLive = this.publishedSeq;
-    if (this.preparingSeq !== undefined) oldestLive = Math.min(oldestLive, this.preparingSeq);
-    for (const seq of this.holds.keys()) oldestLive = Math.min(oldestLive, seq);
-    // Renders of one slot at a time reuse what the previous one retired: blocks for the largest
-    // slot are enough; more would be memory idle between polls.
+  /**
+   * Blocks worth keeping free: renders of one slot at a time reuse what the previous one
+   * retired, so blocks for the largest slot's pieces and for the largest render's text arena
+   * are enough; more would be memory idle between polls.
+   */
+  private poolCap(): number {
     let largest = 0;
     for (const entry of this.targets.values()) {
       for (const slot of entry.slots.values()) {
@@ -463,10 +464,19 @@ export class JobStore {
         largest = Math.max(largest, blocks);
       }
     }
+    return largest + this.arenaBlocks;
+  }
+
+  private recycle(): void {
+    if (this.retired.length === 0) return;
+    let oldestLive = this.publishedSeq;
+    if (this.preparingSeq !== undefined) oldestLive = Math.min(oldestLive, this.preparingSeq);
+    for (const seq of this.holds.keys()) oldestLive = Math.min(oldestLive, seq);
+    const cap = this.poolCap();
     let kept = 0;
     for (const batch of this.retired) {
       if (batch.before <= oldestLive) {
-        for (const block of batch.blocks) if (this.freeBlocks.length < largest) this.freeBlocks.push(block);
+        for (const block of batch.blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
       } else {
         this.retired[kept++] = batch;
       }
@@ -557,6 +567,9 @@ export class JobStore {
     const cache = slot.rendered;
 
     if (!stale) {
+      // Rendered lines are encoded at once into blocks of the piece pool: as strings they
+      // lived until the pieces were built, long enough to be promoted and swept later.
+      const arena = new TextArena(() => this.freeBlocks.pop() ?? new ArrayBuffer(BLOCK_BYTES));
       const served: RenderedJob[] = [];
       let total = 0;
       let sinceYield = 0;
@@ -570,17 +583,12 @@ export class JobStore {
         // A job whose lines sit in the pieces and that changed renders only the families that
         // read a changed field; the others' lines are copied like an unchanged job's. A job
         // never placed (new, or left out by the series guard) renders whole.
-        const changed = rendered !== undefined && !sameJob(rendered.job, job);
-        if (
-          rendered === undefined ||
-          !rendered.placed(slot.generation) ||
-          (changed && rendered.texts !== undefined)
-        ) {
-          rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions);
+        if (rendered === undefined || rendered.generation !== slot.generation) {
+          rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions, arena);
           cache.set(key, rendered);
           sinceYield += 16;
-        } else if (changed) {
-          rerenderJob(rendered, job, jobFamilies, entry.prefix, this.sampleOptions);
+        } else if (!sameJob(rendered.job, job)) {
+          rerenderJob(rendered, job, jobFamilies, entry.prefix, this.sampleOptions, arena);
           sinceYield += 8;
         } else {
           rendered.job = job;
@@ -634,16 +642,19 @@ export class JobStore {
       for (let f = 0; f < jobFamilies.length; f++) {
         const family = jobFamilies[f] as Family<unknown, unknown>;
         const previous = slot.jobPieces[f] ?? [];
-        const pieces = yield* buildPieces(kept, f, previous, this.allocate);
+        const pieces = yield* buildPieces(kept, f, previous, arena.chunks, this.allocate);
         if (pieces.length > 0) chunks.set(family.name, pieces);
         slot.jobPieces[f] = pieces;
         const current = new Set(pieces);
         this.retire(previous.filter((piece) => !current.has(piece)));
       }
-      for (const rendered of kept) {
-        rendered.generation = generation;
-        rendered.texts = undefined;
-      }
+      for (const rendered of kept) rendered.generation = generation;
+      // Jobs left out by the series guard point into the arena: they render anew next time
+      // (their generation is not the slot's).
+      const blocks = arena.release();
+      this.arenaBlocks = Math.max(this.arenaBlocks, blocks.length);
+      const cap = this.poolCap();
+      for (const block of blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
       slot.generation = generation;
     } else {
       cache.clear();
@@ -657,6 +668,8 @@ export class JobStore {
       if (family.kind !== "aggregate") continue;
       if (stale && !family.keepWhenStale) continue;
       const lines: string[] = [];
+      // Whether the lines may differ from the last render's (rows of counters say so below).
+      let changed = true;
       if (family.type === "histogram") {
         for (const sample of family.fromAggregates(aggregates)) {
           lines.push(
@@ -669,10 +682,12 @@ export class JobStore {
         // as long as the job list.
         const previous = slot.aggregateLines.get(family.name);
         const current = new Map<readonly string[], { value: number; line: string }>();
+        changed = previous === undefined;
         for (const sample of family.fromAggregates(aggregates)) {
           if (lines.length % (STEP_JOBS * 2) === STEP_JOBS * 2 - 1) yield;
           let row = previous?.get(sample.labels);
           if (row === undefined || !Object.is(row.value, sample.value)) {
+            changed = true;
             row = {
               value: sample.value,
               line: flatString(
@@ -683,15 +698,29 @@ export class JobStore {
           current.set(sample.labels, row);
           lines.push(row.line);
         }
+        // The same rows, each with its old line, in the same number: the same text.
+        if (previous !== undefined && previous.size !== current.size) changed = true;
         slot.aggregateLines.set(family.name, current);
       }
-      const text = lines.join("");
-      if (text.length > 0) {
-        // The same text as before keeps the same buffer, so its compressed segment is reused.
-        const previous = slot.aggregateText.get(family.name);
-        const piece =
-          previous !== undefined && previous.text === text ? previous.piece : Buffer.from(text, "utf8");
-        slot.aggregateText.set(family.name, { text, piece });
+      // The lines go straight into a buffer: joined into one string first, a family as long
+      // as the job list (DataArts' instance counters) was a large string every poll, allocated
+      // where the collector only frees it in a full collection.
+      const previous = slot.aggregateText.get(family.name);
+      let piece: Buffer | undefined;
+      if (!changed && previous !== undefined) piece = previous;
+      else {
+        let bytes = 0;
+        for (const line of lines) bytes += Buffer.byteLength(line, "utf8");
+        if (bytes > 0) {
+          piece = Buffer.allocUnsafe(bytes);
+          let offset = 0;
+          for (const line of lines) offset += piece.write(line, offset, "utf8");
+          // The same bytes as before keep the same buffer, so its compressed segment is reused.
+          if (previous?.equals(piece)) piece = previous;
+        }
+      }
+      if (piece !== undefined && piece.length > 0) {
+        slot.aggregateText.set(family.name, piece);
         chunks.set(family.name, [piece]);
       } else {
         slot.aggregateText.delete(family.name);
@@ -723,13 +752,12 @@ function sameJob(a: unknown, b: unknown): boolean {
 class RenderedJob {
   // A plain array of small integers: a typed array per job would be three objects and an
   // external backing store per job for the collector to trace and sweep.
-  /** Per job family: `[piece, start, end, series]`, the place in the slot's pieces of `generation`. */
-  readonly at: number[];
   /**
-   * Until written into pieces, the rendered text per job family; undefined for a family whose
-   * lines are still those at `at` (a partly re-rendered job).
+   * Per job family: `[source, start, end, series]`. `source` is a piece of the slot's pieces of
+   * `generation` (0 and up), a chunk of the render's arena (-2 and down: chunk -2 - source)
+   * while freshly rendered, or -1 for no lines.
    */
-  texts: Array<string | undefined> | undefined;
+  readonly at: number[];
   /** The render generation whose pieces hold this job's lines; -1 before any. */
   generation = -1;
   /** The generation that last served it; older ones leave the cache. */
@@ -743,18 +771,45 @@ class RenderedJob {
   ) {
     this.at = new Array<number>(families * AT_FIELDS).fill(0);
   }
-
-  /** Whether `texts` holds every family (else only the re-rendered ones). */
-  complete = false;
-
-  /** Whether its lines can be written: all rendered, or all in the pieces of `generation`. */
-  placed(generation: number): boolean {
-    return this.texts === undefined ? this.generation === generation : this.complete;
-  }
 }
 
 /** Numbers kept per job family in `RenderedJob.at`. */
 const AT_FIELDS = 4;
+
+/** Text of one render, encoded as it is rendered, in pool blocks given back when the render ends. */
+class TextArena {
+  readonly chunks: Buffer[] = [];
+  private current: Buffer | undefined;
+  private used = 0;
+
+  constructor(private readonly take: () => ArrayBuffer) {}
+
+  /** Writes `text`; `at[index..index+2]` becomes its `[source, start, end]`. */
+  write(text: string, at: number[], index: number): void {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (this.current === undefined || this.used + bytes > this.current.length) {
+      this.current = bytes <= BLOCK_BYTES ? Buffer.from(this.take()) : Buffer.allocUnsafeSlow(bytes);
+      this.chunks.push(this.current);
+      this.used = 0;
+    }
+    at[index] = -2 - (this.chunks.length - 1);
+    at[index + 1] = this.used;
+    this.used += this.current.write(text, this.used, "utf8");
+    at[index + 2] = this.used;
+  }
+
+  /** Ends the arena; returns its pool blocks. */
+  release(): ArrayBuffer[] {
+    const blocks: ArrayBuffer[] = [];
+    for (const chunk of this.chunks) {
+      if (chunk.byteOffset === 0 && chunk.buffer.byteLength === BLOCK_BYTES)
+        blocks.push(chunk.buffer as ArrayBuffer);
+    }
+    this.chunks.length = 0;
+    this.current = undefined;
+    return blocks;
+  }
+}
 
 /** The lines of `job` in one job family, and how many series they are. */
 function renderFamily(
@@ -779,17 +834,15 @@ function renderJob(
   jobFamilies: ReadonlyArray<Family<unknown, unknown>>,
   prefix: string,
   options: SampleOptions,
+  arena: TextArena,
 ): RenderedJob {
   const rendered = new RenderedJob(job, jobFamilies.length);
-  const texts: string[] = [];
   for (let f = 0; f < jobFamilies.length; f++) {
     const { text, series } = renderFamily(job, jobFamilies[f] as Family<unknown, unknown>, prefix, options);
-    texts.push(text);
+    arena.write(text, rendered.at, f * AT_FIELDS);
     rendered.at[f * AT_FIELDS + 3] = series;
     rendered.series += series;
   }
-  rendered.texts = texts;
-  rendered.complete = true;
   return rendered;
 }
 
@@ -800,10 +853,10 @@ function rerenderJob(
   jobFamilies: ReadonlyArray<Family<unknown, unknown>>,
   prefix: string,
   options: SampleOptions,
+  arena: TextArena,
 ): void {
   const before = rendered.job as Record<string, unknown>;
   const after = job as Record<string, unknown>;
-  const texts: Array<string | undefined> = new Array(jobFamilies.length);
   for (let f = 0; f < jobFamilies.length; f++) {
     const family = jobFamilies[f] as Family<unknown, unknown>;
     if (family.kind !== "job") continue;
@@ -816,104 +869,80 @@ function rerenderJob(
     }
     if (!changed) continue;
     const { text, series } = renderFamily(job, family, prefix, options);
-    texts[f] = text;
+    arena.write(text, rendered.at, f * AT_FIELDS);
     rendered.series += series - (rendered.at[f * AT_FIELDS + 3] as number);
     rendered.at[f * AT_FIELDS + 3] = series;
   }
-  rendered.texts = texts;
-  rendered.complete = false;
   rendered.job = job;
 }
 
 /**
- * The pieces of one job family from `jobs` in order: each job's lines come from its fresh
- * text or, in runs, from the previous pieces that hold them; a new piece that would equal a
- * previous one byte for byte (one run covering it whole) is that previous buffer.
+ * The pieces of one job family from `jobs` in order: each job's lines are copied, in runs, from
+ * the previous pieces or the render's arena; a new piece that would equal a previous one byte
+ * for byte (one run covering it whole) is that previous buffer.
  */
 function* buildPieces(
   jobs: readonly RenderedJob[],
   family: number,
   previous: readonly Buffer[],
+  arena: readonly Buffer[],
   allocate: (bytes: number) => Buffer,
 ): Generator<void, Buffer[]> {
   const pieces: Buffer[] = [];
-  const slot3 = family * AT_FIELDS;
+  const slot = family * AT_FIELDS;
+  const sourceOf = (from: number) => (from >= 0 ? previous[from] : arena[-2 - from]) as Buffer;
   let first = 0;
   while (first < jobs.length) {
     // Measure the piece: jobs until it holds PIECE_BYTES.
     let bytes = 0;
     let last = first;
     for (; last < jobs.length && bytes < PIECE_BYTES; last++) {
-      const job = jobs[last] as RenderedJob;
-      const text = job.texts?.[family];
-      if (text !== undefined) {
-        job.at[slot3] = -1;
-        job.at[slot3 + 2] = Buffer.byteLength(text, "utf8");
-        job.at[slot3 + 1] = 0;
-        bytes += job.at[slot3 + 2] as number;
-      } else {
-        bytes += (job.at[slot3 + 2] as number) - (job.at[slot3 + 1] as number);
-      }
+      const at = (jobs[last] as RenderedJob).at;
+      bytes += (at[slot + 2] as number) - (at[slot + 1] as number);
     }
     const index = pieces.length;
-    const whole = reusable(jobs, first, last, slot3, previous, bytes);
+    const whole = reusable(jobs, first, last, slot, previous, bytes);
     let piece: Buffer;
     if (whole !== undefined) {
       piece = whole;
-      let offset = 0;
-      for (let i = first; i < last; i++) {
-        const at = (jobs[i] as RenderedJob).at;
-        const length = (at[slot3 + 2] as number) - (at[slot3 + 1] as number);
-        at[slot3] = index;
-        at[slot3 + 1] = offset;
-        at[slot3 + 2] = offset + length;
-        offset += length;
-      }
     } else {
       piece = allocate(bytes);
-      let offset = 0;
-      // A run of bytes copied from one previous piece, flushed when it breaks.
-      let runPiece = -1;
+      // A run of bytes copied from one source, flushed when it breaks.
+      let runFrom = -1;
       let runStart = 0;
       let runEnd = 0;
       let runTo = 0;
+      let offset = 0;
       for (let i = first; i < last; i++) {
-        const job = jobs[i] as RenderedJob;
-        const at = job.at;
-        const text = job.texts?.[family];
-        if (text !== undefined) {
-          if (runPiece >= 0) {
-            (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
-            runPiece = -1;
-          }
-          const length = piece.write(text, offset, "utf8");
-          at[slot3] = index;
-          at[slot3 + 1] = offset;
-          at[slot3 + 2] = offset + length;
-          offset += length;
-          continue;
-        }
-        const from = at[slot3] as number;
-        const start = at[slot3 + 1] as number;
-        const end = at[slot3 + 2] as number;
-        if (runPiece === from && runEnd === start) {
+        const at = (jobs[i] as RenderedJob).at;
+        const from = at[slot] as number;
+        const start = at[slot + 1] as number;
+        const end = at[slot + 2] as number;
+        if (end === start) continue;
+        if (runFrom === from && runEnd === start) {
           runEnd = end;
         } else {
-          if (runPiece >= 0) (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
-          runPiece = from;
+          if (runFrom !== -1) sourceOf(runFrom).copy(piece, runTo, runStart, runEnd);
+          runFrom = from;
           runStart = start;
           runEnd = end;
           runTo = offset;
         }
-        at[slot3] = index;
-        at[slot3 + 1] = offset;
-        at[slot3 + 2] = offset + (end - start);
         offset += end - start;
       }
-      if (runPiece >= 0) (previous[runPiece] as Buffer).copy(piece, runTo, runStart, runEnd);
+      if (runFrom !== -1) sourceOf(runFrom).copy(piece, runTo, runStart, runEnd);
+    }
+    // Where each job's lines are now.
+    let offset = 0;
+    for (let i = first; i < last; i++) {
+      const at = (jobs[i] as RenderedJob).at;
+      const length = (at[slot + 2] as number) - (at[slot + 1] as number);
+      at[slot] = piece.length > 0 ? index : -1;
+      at[slot + 1] = offset;
+      at[slot + 2] = offset + length;
+      offset += length;
     }
     if (piece.length > 0) pieces.push(piece);
-    else for (let i = first; i < last; i++) (jobs[i] as RenderedJob).at[slot3] = -1;
     first = last;
     yield;
   }
@@ -925,25 +954,20 @@ function reusable(
   jobs: readonly RenderedJob[],
   first: number,
   last: number,
-  slot3: number,
+  slot: number,
   previous: readonly Buffer[],
   bytes: number,
 ): Buffer | undefined {
-  const head = jobs[first] as RenderedJob;
-  if (head.texts?.[slot3 / AT_FIELDS] !== undefined || head.at[slot3 + 1] !== 0) return undefined;
-  const from = head.at[slot3] as number;
+  const head = (jobs[first] as RenderedJob).at;
+  const from = head[slot] as number;
+  if (from < 0 || head[slot + 1] !== 0) return undefined;
   const candidate = previous[from];
   if (candidate === undefined || candidate.length !== bytes) return undefined;
   let expect = 0;
   for (let i = first; i < last; i++) {
-    const job = jobs[i] as RenderedJob;
-    if (
-      job.texts?.[slot3 / AT_FIELDS] !== undefined ||
-      job.at[slot3] !== from ||
-      job.at[slot3 + 1] !== expect
-    )
-      return undefined;
-    expect = job.at[slot3 + 2] as number;
+    const at = (jobs[i] as RenderedJob).at;
+    if (at[slot] !== from || at[slot + 1] !== expect) return undefined;
+    expect = at[slot + 2] as number;
   }
   return expect === bytes ? candidate : undefined;
 }
