@@ -91,6 +91,14 @@ try {
       `poll ${i + 1}: cpu ${poll.cpuMs.toFixed(0)} ms (user ${poll.cpuUserMs.toFixed(0)}, system ${poll.cpuSystemMs.toFixed(0)}; ${(poll.cpuMs / ((3 * jobs) / 1000)).toFixed(1)} ms per 1k jobs), wall ${poll.wallMs.toFixed(0)} ms [${poll.sources.map((s) => `${s.source} ${(s.seconds * 1000).toFixed(0)}`).join(", ")}], loop p99 ${delay.p99.toFixed(1)} ms max ${delay.max.toFixed(1)}, rss ${(usage.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(usage.heap.heapUsed / 2 ** 20).toFixed(0)}, buffers ${(usage.heap.arrayBuffers / 2 ** 20).toFixed(0)})\n`,
     );
   }
+  const memory = await call<{
+    heapUsedAfterGcBytes: number;
+    arrayBuffersBytes: number;
+    pieceBlocks: { free: number; retired: number };
+  }>("memory");
+  process.stdout.write(
+    `after a full collection: heap ${(memory.heapUsedAfterGcBytes / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffersBytes / 2 ** 20).toFixed(0)} MiB, piece blocks ${memory.pieceBlocks.free} free + ${memory.pieceBlocks.retired} retired\n`,
+  );
   if (values["heap-snapshot"]) {
     await call("heapSnapshot", resolve(values["heap-snapshot"]));
     process.stdout.write(`heap snapshot: ${values["heap-snapshot"]}\n`);

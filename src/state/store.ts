@@ -164,7 +164,7 @@ export class JobStore {
   private readonly holds = new Map<number, number>();
   private readonly retired: Array<{ before: number; blocks: ArrayBuffer[] }> = [];
   private readonly freeBlocks: ArrayBuffer[] = [];
-  /** Most blocks a render's text arena has used: kept free beside those for pieces. */
+  /** Blocks the last render's text arena used: kept free beside those for pieces. */
   private arenaBlocks = 0;
 
   constructor(private readonly options: StoreOptions) {
@@ -452,7 +452,7 @@ export class JobStore {
   // prepared, nor held by a scrape still writing it.
   /**
    * Blocks worth keeping free: renders of one slot at a time reuse what the previous one
-   * retired, so blocks for the largest slot's pieces and for the largest render's text arena
+   * retired, so blocks for the largest slot's pieces and for the last render's text arena
    * are enough; more would be memory idle between polls.
    */
   private poolCap(): number {
@@ -652,7 +652,9 @@ export class JobStore {
       // Jobs left out by the series guard point into the arena: they render anew next time
       // (their generation is not the slot's).
       const blocks = arena.release();
-      this.arenaBlocks = Math.max(this.arenaBlocks, blocks.length);
+      // The last render's need, not the largest ever: a first render fills an arena with a
+      // whole slot's text, later ones only with what changed.
+      this.arenaBlocks = blocks.length;
       const cap = this.poolCap();
       for (const block of blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
       slot.generation = generation;
