@@ -184,10 +184,6 @@ const handlers = {
     };
   },
   usage: () => ({ cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss, heap: process.memoryUsage() }),
-  gc: () => {
-    globalThis.gc?.();
-    return { rssBytes: process.memoryUsage().rss };
-  },
 };
 
 process.on("message", (message) => {

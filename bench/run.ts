@@ -566,13 +566,11 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     const delay = await exporter.call<{ p99: number; max: number }>("delay");
 
     log("CPU per poll (no scrapes)");
-    const cpu: number[] = [];
     const cpuPolls: Array<{ poll: PollResult }> = [];
     let costs = latencyPoll.costs;
     let repeated = latencyPoll.detailsRepeated;
     for (let i = 0; i < CPU_POLLS; i++) {
       const measured = await measuredPoll(sim, exporter);
-      cpu.push(measured.poll.cpuMs);
       cpuPolls.push(measured);
       costs = measured.costs;
       repeated = measured.detailsRepeated;
@@ -658,7 +656,7 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
       scrapeFailures: idleScrapes.failures + duringScrapes.failures,
       delayP99Ms: delay.p99,
       delayMaxMs: delay.max,
-      cpuPerPollMs: median(cpu),
+      cpuPerPollMs: median(cpuPolls.map((p) => p.poll.cpuMs)),
       cpuSplit: medianPoll(cpuPolls),
       costs,
       detailsRepeated: repeated,

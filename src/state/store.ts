@@ -467,16 +467,21 @@ export class JobStore {
     return largest + this.arenaBlocks;
   }
 
+  /** Blocks nothing serves any more: into the pool, up to its cap. */
+  private free(blocks: readonly ArrayBuffer[]): void {
+    const cap = this.poolCap();
+    for (const block of blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
+  }
+
   private recycle(): void {
     if (this.retired.length === 0) return;
     let oldestLive = this.publishedSeq;
     if (this.preparingSeq !== undefined) oldestLive = Math.min(oldestLive, this.preparingSeq);
     for (const seq of this.holds.keys()) oldestLive = Math.min(oldestLive, seq);
-    const cap = this.poolCap();
     let kept = 0;
     for (const batch of this.retired) {
       if (batch.before <= oldestLive) {
-        for (const block of batch.blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
+        this.free(batch.blocks);
       } else {
         this.retired[kept++] = batch;
       }
@@ -655,8 +660,7 @@ export class JobStore {
       // The last render's need, not the largest ever: a first render fills an arena with a
       // whole slot's text, later ones only with what changed.
       this.arenaBlocks = blocks.length;
-      const cap = this.poolCap();
-      for (const block of blocks) if (this.freeBlocks.length < cap) this.freeBlocks.push(block);
+      this.free(blocks);
       slot.generation = generation;
     } else {
       cache.clear();
@@ -789,6 +793,12 @@ class TextArena {
   /** Writes `text`; `at[index..index+2]` becomes its `[source, start, end]`. */
   write(text: string, at: number[], index: number): void {
     const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes === 0) {
+      at[index] = -1;
+      at[index + 1] = 0;
+      at[index + 2] = 0;
+      return;
+    }
     if (this.current === undefined || this.used + bytes > this.current.length) {
       this.current = bytes <= BLOCK_BYTES ? Buffer.from(this.take()) : Buffer.allocUnsafeSlow(bytes);
       this.chunks.push(this.current);
