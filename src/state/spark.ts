@@ -11,6 +11,7 @@ import {
   sparkFamilies,
 } from "../metrics/spark.js";
 import type { SparkJob } from "../model.js";
+import { SeenJobs } from "./seen-jobs.js";
 import { runSteps, type SourceTracker, STEP_JOBS, type TrackerSettings } from "./tracker.js";
 
 const KNOWN: readonly string[] = SPARK_STATES;
@@ -31,8 +32,8 @@ export function finalDurationSeconds(job: SparkJob): number | undefined {
 export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
   readonly source = "spark" as const;
   readonly families = sparkFamilies;
-  /** Last state of every job seen, including jobs that left the listing recently. */
-  private readonly memory = new Map<string, { state: string; lastSeenMs: number }>();
+  /** Last state of every job seen, including jobs that left the listing recently (by id hash). */
+  private readonly memory = new SeenJobs();
   private readonly queues = new Set<string>();
   private jobs = new CountTable();
   private readonly finished = new CountTable();
@@ -61,10 +62,10 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
       if (index % STEP_JOBS === STEP_JOBS - 1) yield;
       this.seeQueue(job.queue);
       const key = keys?.[index] ?? this.key(job);
-      const previous = this.memory.get(key);
-      if (previous?.state !== job.state) {
+      const previous = this.memory.see(key, job.state, nowMs);
+      if (previous !== job.state) {
         if (!KNOWN.includes(job.state)) unknown.push(job.state);
-        const alreadyFinished = previous !== undefined && isTerminal(previous.state);
+        const alreadyFinished = previous !== undefined && isTerminal(previous);
         // A job first seen already finished after the baseline was created and finished
         // between two polls: it finished all the same.
         if (isTerminal(job.state) && !alreadyFinished && !baseline) {
@@ -73,17 +74,8 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
           if (duration !== undefined) this.runDurations.observe([job.queue, job.state], duration);
         }
       }
-      if (previous === undefined) this.memory.set(key, { state: job.state, lastSeenMs: nowMs });
-      else {
-        previous.state = job.state;
-        previous.lastSeenMs = nowMs;
-      }
     }
-    const forgetBefore = nowMs - this.settings().forgetAfterMs;
-    // forEach: no [key, value] pair allocated per job, as an entries iterator does.
-    this.memory.forEach((seen, id) => {
-      if (seen.lastSeenMs < forgetBefore) this.memory.delete(id);
-    });
+    this.memory.forgetBefore(nowMs - this.settings().forgetAfterMs);
     const counts = new CountTable();
     for (const queue of this.queues) for (const state of KNOWN) counts.ensure([queue, state]);
     countRows(counts, jobs, (job) => [job.queue, job.state]);

@@ -193,6 +193,40 @@ describe("spark unknown states", () => {
   });
 });
 
+describe("spark memory of jobs that left the listing", () => {
+  // Polls every 10 minutes: the job finishes, leaves the listing, and comes back `gone` later.
+  function finishesAfterReturn(gone: number, lookbackMs = 24 * HOUR): number | undefined {
+    // biome-ignore lint/suspicious/noExplicitAny: only the fields the store reads
+    const target = { ...PROD, spark: { finishedRetentionMs: HOUR, lookbackMs } } as any;
+    const store = new JobStore({
+      staleAfterMs: HOUR,
+      stateSeries: "all",
+      maxSeriesPerSource: 1000,
+      targets: [target],
+    });
+    const other = spark("other", "running");
+    store.applySuccess(PROD, "spark", [other, spark("a", "running")], T0);
+    store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN);
+    for (let t = 20 * MIN; t < 10 * MIN + gone; t += 10 * MIN)
+      store.applySuccess(PROD, "spark", [other], T0 + t);
+    store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN + gone);
+    return value(store.render(), FINISHED, { queue: "etl", state: "success" });
+  }
+
+  it("a finished job back within a day is not counted again", () => {
+    expect(finishesAfterReturn(23 * HOUR)).toBe(1);
+  });
+
+  it("after a day it is forgotten, so a job listed again counts as a new finish", () => {
+    expect(finishesAfterReturn(25 * HOUR)).toBe(2);
+  });
+
+  it("a longer lookback keeps jobs for as long as the lookback", () => {
+    expect(finishesAfterReturn(47 * HOUR, 48 * HOUR)).toBe(1);
+    expect(finishesAfterReturn(49 * HOUR, 48 * HOUR)).toBe(2);
+  });
+});
+
 describe("spark finished retention", () => {
   const retention = {
     name: "prod",
