@@ -724,26 +724,39 @@ interface MemorySample {
 
 interface Soaked {
   polls: number;
+  /** Median RSS of the first window after the first polls, and of the last window. */
   fromBytes: number;
   toBytes: number;
+  /** Which polls each window spans, for the table. */
+  fromPolls: [number, number];
+  toPolls: [number, number];
+  /** RSS after poll 10 and after the last poll alone, as single samples. */
+  singleFromBytes: number;
+  singleToBytes: number;
   maxBytes: number;
   /** Every 50 polls: RSS, then the heap after a full collection and the piece-block pool. */
   samples: MemorySample[];
 }
+
+/**
+ * RSS moves by tens of MiB from one poll to the next (young generation, freed pages not yet
+ * returned): one reading at each end decided the sign of the growth. The goal's figure is
+ * the median of SOAK_WINDOW readings, one after each poll, at each end.
+ */
+const SOAK_WINDOW = 20;
+const SOAK_FROM_POLL = 10;
 
 async function soak(polls: number): Promise<Soaked> {
   const { child: simChild, banner: sim } = await startSim(JOBS);
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
-    let fromBytes = 0;
-    let maxBytes = 0;
+    const rssAfterPoll: number[] = [];
     const samples: MemorySample[] = [];
     for (let i = 1; i <= polls; i++) {
       await measuredPoll(sim, exporter);
       const rss = rssOf(exporter.child.pid);
-      if (i === 10) fromBytes = rss;
-      if (i >= 10) maxBytes = Math.max(maxBytes, rss);
+      rssAfterPoll[i] = rss;
       if (i % 50 === 0) {
         // After the RSS reading: the forced collection must not shape the figure it explains.
         const memory = await exporter.call<Omit<MemorySample, "poll">>("memory");
@@ -754,7 +767,21 @@ async function soak(polls: number): Promise<Soaked> {
         );
       }
     }
-    return { polls, fromBytes, toBytes: rssOf(exporter.child.pid), maxBytes, samples };
+    const window = Math.min(SOAK_WINDOW, Math.max(1, Math.floor((polls - SOAK_FROM_POLL) / 2)));
+    const fromPolls: [number, number] = [SOAK_FROM_POLL, SOAK_FROM_POLL + window - 1];
+    const toPolls: [number, number] = [polls - window + 1, polls];
+    const span = ([a, b]: [number, number]) => rssAfterPoll.slice(a, b + 1);
+    return {
+      polls,
+      fromBytes: median(span(fromPolls)),
+      toBytes: median(span(toPolls)),
+      fromPolls,
+      toPolls,
+      singleFromBytes: rssAfterPoll[SOAK_FROM_POLL] ?? Number.NaN,
+      singleToBytes: rssAfterPoll[polls] ?? Number.NaN,
+      maxBytes: Math.max(...span([SOAK_FROM_POLL, polls])),
+      samples,
+    };
   } finally {
     await exporter?.stop();
     await stopChild(simChild);
@@ -896,7 +923,9 @@ function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
     ((flat.toBytes - flat.fromBytes) / flat.fromBytes) * 100,
     5,
     " %",
-    ` (${fmt(flat.fromBytes / MiB, 0)} → ${fmt(flat.toBytes / MiB, 0)} MiB${soaked ? "" : "; 500 polls: --soak"})`,
+    soaked
+      ? ` (median RSS of polls ${soaked.fromPolls.join("-")} → ${soaked.toPolls.join("-")}: ${fmt(soaked.fromBytes / MiB, 0)} → ${fmt(soaked.toBytes / MiB, 0)} MiB; single readings at poll ${SOAK_FROM_POLL} and ${soaked.polls}: ${fmt(soaked.singleFromBytes / MiB, 0)} → ${fmt(soaked.singleToBytes / MiB, 0)} MiB, max ${fmt(soaked.maxBytes / MiB, 0)})`
+      : ` (${fmt(flat.fromBytes / MiB, 0)} → ${fmt(flat.toBytes / MiB, 0)} MiB; 500 polls: --soak)`,
   );
   for (const cost of h.costs) {
     const needed = cost.pagesNeeded + cost.detailsNeeded;
