@@ -117,12 +117,13 @@ let session;
 async function profileStart(kind) {
   session = new Session();
   session.connect();
-  if (kind === "heap") {
-    // Allocations sampled every 32 KiB, kept also where collected since: where garbage comes from.
+  if (kind === "heap" || kind === "heap-promoted") {
+    // Allocations sampled every 32 KiB, kept also where collected since: where garbage comes
+    // from. "heap-promoted" leaves out what a scavenge collected: what full collections free.
     await session.post("HeapProfiler.startSampling", {
       samplingInterval: 32768,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: kind === "heap",
     });
     return {};
   }

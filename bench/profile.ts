@@ -33,6 +33,9 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     "cpu-prof-dir": { type: "string" },
     "heap-prof-dir": { type: "string" },
+    // With --heap-prof-dir: only allocations that outlived a scavenge (promoted to the old
+    // generation, where only a full collection frees them).
+    "heap-prof-promoted": { type: "boolean", default: false },
     "heap-snapshot": { type: "string" },
   },
 });
@@ -73,7 +76,11 @@ try {
     await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
     await call("poll");
   }
-  if (profileDir) await call("profileStart", profileKind);
+  if (profileDir)
+    await call(
+      "profileStart",
+      profileKind === "heap" && values["heap-prof-promoted"] ? "heap-promoted" : profileKind,
+    );
   for (let i = 0; i < Number(values.polls); i++) {
     await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
     if (values["loop-delay"]) await call("resetDelay");

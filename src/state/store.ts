@@ -575,7 +575,13 @@ export class JobStore {
       // Rendered lines are encoded at once into blocks of the piece pool: as strings they
       // lived until the pieces were built, long enough to be promoted and swept later.
       const arena = new TextArena(() => this.freeBlocks.pop() ?? new ArrayBuffer(BLOCK_BYTES));
+      // Pass 1: every served job with its series, known or last known. New jobs render here;
+      // known ones wait for the guard, so that a job it leaves out costs no render (at 50,000
+      // jobs per source the default guard leaves out a fifth of them at every poll).
       const served: RenderedJob[] = [];
+      const jobsNow: unknown[] = [];
+      const servedKeys: string[] = [];
+      const work: number[] = [];
       let total = 0;
       let sinceYield = 0;
       // The keys of `jobs` (the last complete snapshot), in the same order.
@@ -585,21 +591,22 @@ export class JobStore {
         if (!tracker.serves(job, nowMs)) continue;
         const key = keys[index] ?? tracker.key(job);
         let rendered = cache.get(key);
-        // A job whose lines sit in the pieces and that changed renders only the families that
-        // read a changed field; the others' lines are copied like an unchanged job's. A job
-        // never placed (new, or left out by the series guard) renders whole.
-        if (rendered === undefined || rendered.generation !== slot.generation) {
+        let todo: number;
+        if (rendered === undefined) {
           rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions, arena);
           cache.set(key, rendered);
+          todo = READY;
           sinceYield += 16;
-        } else if (!sameJob(rendered.job, job)) {
-          rerenderJob(rendered, job, jobFamilies, entry.prefix, this.sampleOptions, arena);
-          sinceYield += 8;
+        } else if (rendered.generation !== slot.generation) {
+          todo = sameJob(rendered.job, job) ? WHOLE : WHOLE_CHANGED;
         } else {
-          rendered.job = job;
+          todo = sameJob(rendered.job, job) ? COPY : CHANGED;
         }
         rendered.seenIn = slot.generation + 1;
         served.push(rendered);
+        jobsNow.push(job);
+        servedKeys.push(key);
+        work.push(todo);
         total += rendered.series;
         if (++sinceYield >= 256) {
           sinceYield = 0;
@@ -615,34 +622,81 @@ export class JobStore {
         }
       }
       yield;
-      servedJobs = served.length;
-      let kept = served;
+      // The series of a changed job as it is now: counted without rendering where the guard
+      // may leave it out.
+      const exactSeries = (index: number): number => {
+        const todo = work[index] as number;
+        const rendered = served[index] as RenderedJob;
+        if (todo !== CHANGED && todo !== WHOLE_CHANGED) return rendered.series;
+        const series = countSeries(jobsNow[index], jobFamilies, this.sampleOptions);
+        if (todo === WHOLE_CHANGED) {
+          // Its lines are nowhere: the count is all that is kept until it is served whole.
+          rendered.job = jobsNow[index];
+          rendered.series = series;
+          work[index] = WHOLE;
+        }
+        return series;
+      };
+      // A served job's lines, ready to be copied into pieces.
+      const place = (index: number): void => {
+        const todo = work[index] as number;
+        const job = jobsNow[index];
+        let rendered = served[index] as RenderedJob;
+        if (todo === WHOLE || todo === WHOLE_CHANGED) {
+          rendered = renderJob(job, jobFamilies, entry.prefix, this.sampleOptions, arena);
+          rendered.seenIn = slot.generation + 1;
+          cache.set(servedKeys[index] as string, rendered);
+          served[index] = rendered;
+        } else if (todo === CHANGED) {
+          // Only the families that read a changed field render; the others' lines are copied
+          // like an unchanged job's.
+          rerenderJob(rendered, job, jobFamilies, entry.prefix, this.sampleOptions, arena);
+        } else rendered.job = job;
+        work[index] = READY;
+      };
+      let kept: RenderedJob[] = [];
       const max = this.options.maxSeriesPerSource;
-      if (total > max) {
-        // Keep the most wanted jobs whole, in the guard's order, until the budget is spent.
+      if (total <= max) {
+        for (let index = 0; index < served.length; index++) {
+          place(index);
+          if (index % 256 === 255) yield;
+        }
+        kept = served;
+        total = 0;
+        for (const rendered of served) total += rendered.series;
+      }
+      if (kept !== served || total > max) {
+        // The series guard: the most wanted jobs whole, in its order, until the budget is
+        // spent; the first that does not fit ends it. Counts are exact (a changed job's are
+        // counted), so what is served does not depend on what the last poll served.
         const order = served.map((_, index) => index);
-        const ranks = served.map((r) => tracker.dropRank(r.job));
+        const ranks = jobsNow.map((job) => tracker.dropRank(job));
         order.sort(
           (a, b) =>
             compareRank(ranks[b] as readonly [number, number], ranks[a] as readonly [number, number]) ||
             a - b,
         );
+        yield;
         const keep = new Uint8Array(served.length);
         let budget = max;
         for (const index of order) {
-          const series = (served[index] as RenderedJob).series;
+          const series = exactSeries(index);
           if (series > budget) break;
           budget -= series;
           keep[index] = 1;
         }
+        yield;
         kept = [];
         for (let index = 0; index < served.length; index++) {
-          const rendered = served[index] as RenderedJob;
-          if (keep[index] === 1) kept.push(rendered);
-          else dropped += rendered.series;
+          if (keep[index] === 1) {
+            place(index);
+            kept.push(served[index] as RenderedJob);
+          } else dropped += exactSeries(index);
+          if (index % 256 === 255) yield;
         }
-        yield;
       }
+      servedJobs = served.length;
+      jobsNow.length = 0;
       const generation = slot.generation + 1;
       for (let f = 0; f < jobFamilies.length; f++) {
         const family = jobFamilies[f] as Family<unknown, unknown>;
@@ -777,6 +831,29 @@ class RenderedJob {
   ) {
     this.at = new Array<number>(families * AT_FIELDS).fill(0);
   }
+}
+
+// What a served job needs before its lines can be copied into pieces (renderSteps).
+/** Rendered in this render. */
+const READY = 0;
+/** Unchanged, its lines in the slot's pieces. */
+const COPY = 1;
+/** Changed, its lines in the slot's pieces: the families reading a changed field render. */
+const CHANGED = 2;
+/** Unchanged but its lines nowhere (left out by the series guard last time): renders whole. */
+const WHOLE = 3;
+/** Changed and its lines nowhere: renders whole; its series are last time's until counted. */
+const WHOLE_CHANGED = 4;
+
+/** The series a job has in the job families, counted without rendering them. */
+function countSeries(
+  job: unknown,
+  jobFamilies: ReadonlyArray<Family<unknown, unknown>>,
+  options: SampleOptions,
+): number {
+  let series = 0;
+  for (const family of jobFamilies) if (family.kind === "job") series += family.fromJob(job, options).length;
+  return series;
 }
 
 /** Numbers kept per job family in `RenderedJob.at`. */
