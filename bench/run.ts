@@ -69,11 +69,14 @@ const WARM_UP_POLLS = 3;
  * ends at WARM_UP_POLLS). The quick run stops at WARM_UP_POLLS.
  */
 const MAX_WARM_UP_POLLS = QUICK ? WARM_UP_POLLS : 120;
-const CPU_POLLS = QUICK ? 3 : 5;
+// Eleven polls: at 1,000 jobs per source a full collection lands in about one poll of four and
+// doubles that poll's CPU; the median of five moved by ±25 % between runs of the same code.
+const CPU_POLLS = QUICK ? 3 : 11;
 /** Warm-up polls made, by jobs per source, for the report. */
 const warmUpPolls = new Map<number, number>();
 const SOAK_POLLS = opts.soak === undefined ? undefined : Number(opts.soak || 500);
-const SCALING = QUICK || opts["no-scaling"] ? [] : opts.scaling.split(",").map(Number);
+// Without the scaling run the table still shows the headline's own row.
+const SCALING = QUICK || opts["no-scaling"] ? [JOBS] : opts.scaling.split(",").map(Number);
 
 const children = new Set<ChildProcess>();
 const scratch = mkdtempSync(join(tmpdir(), "hcje-bench-"));
@@ -528,7 +531,9 @@ interface Headline {
   nginxGzip?: WrkResult;
   peerPlain?: WrkResult;
   peerGzip?: WrkResult;
+  /** The peer's RSS after its last measurement, and after 16 concurrent scrapes if it failed those. */
   peerRssBytes?: number;
+  peerConcurrentRssBytes?: number;
   /** The peer was measured with one connection (16 finished no scrape within the run). */
   peerSequential: boolean;
   idleP99Ms: number;
@@ -537,7 +542,7 @@ interface Headline {
   delayP99Ms: number;
   delayMaxMs: number;
   cpuPerPollMs: number;
-  cpuSplit: { mainMs: number; helpersMs: number; requests: number };
+  cpuSplit: ReturnType<typeof medianPoll>;
   costs: ApiCost[];
   detailsRepeated: number;
   rssBytes: number;
@@ -612,30 +617,34 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     }
 
     log("throughput: the prom-client peer");
-    const { child: peer, banner } = await spawnWithBanner<{ url: string }>(process.execPath, [
-      "bench/peer.mjs",
-      bodyFile,
-    ]);
+    const startPeer = () => spawnWithBanner<{ url: string }>(process.execPath, ["bench/peer.mjs", bodyFile]);
+    let peer = await startPeer();
     let peerPlain: WrkResult | undefined;
     let peerGzip: WrkResult | undefined;
     let peerRssBytes: number | undefined;
+    let peerConcurrentRssBytes: number | undefined;
     let peerSequential = false;
     try {
       const peerSeconds = Math.max(WRK_SECONDS, QUICK ? 3 : 20);
       // prom-client renders concurrent scrapes interleaved: with 16 at once and seconds each,
       // none may finish within the run. Then the peer is measured one scrape at a time (its
-      // best case: one render at a time is all its one thread can do anyway).
-      const measurePeer = (gzip: boolean) => {
-        const sixteen = wrk(tools.wrk, `${banner.url}/metrics`, gzip, peerSeconds);
+      // best case: one render at a time is all its one thread can do anyway), in a fresh
+      // process: the abandoned renders of the 16 go on for a minute and took the CPU that
+      // the one connection's scrapes needed (no gzip scrape finished).
+      const measurePeer = async (gzip: boolean) => {
+        const sixteen = wrk(tools.wrk, `${peer.banner.url}/metrics`, gzip, peerSeconds);
         if (!sixteen || sixteen.requests > 0) return sixteen;
         peerSequential = true;
-        return wrk(tools.wrk, `${banner.url}/metrics`, gzip, peerSeconds, 1);
+        peerConcurrentRssBytes = Math.max(peerConcurrentRssBytes ?? 0, rssOf(peer.child.pid));
+        await stopChild(peer.child);
+        peer = await startPeer();
+        return wrk(tools.wrk, `${peer.banner.url}/metrics`, gzip, peerSeconds, 1);
       };
-      peerPlain = measurePeer(false);
-      peerGzip = measurePeer(true);
-      peerRssBytes = rssOf(peer.pid);
+      peerPlain = await measurePeer(false);
+      peerGzip = await measurePeer(true);
+      peerRssBytes = rssOf(peer.child.pid);
     } finally {
-      await stopChild(peer);
+      await stopChild(peer.child);
     }
 
     return {
@@ -650,13 +659,14 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
       peerPlain,
       peerGzip,
       peerRssBytes,
+      peerConcurrentRssBytes,
       peerSequential,
       idleP99Ms: percentile(idleScrapes.latencies, 99),
       pollP99Ms: percentile(duringScrapes.latencies, 99),
       scrapeFailures: idleScrapes.failures + duringScrapes.failures,
       delayP99Ms: delay.p99,
       delayMaxMs: delay.max,
-      cpuPerPollMs: median(cpuPolls.map((p) => p.poll.cpuMs)),
+      cpuPerPollMs: median(cpuOfPolls(cpuPolls)),
       cpuSplit: medianPoll(cpuPolls),
       costs,
       detailsRepeated: repeated,
@@ -677,13 +687,18 @@ interface ScalePoint {
   mainMs?: number;
   helpersMs?: number;
   requests?: number;
+  /** CPU per poll of the 25th and 75th percentile polls: how much the median can be trusted. */
+  cpuQuartilesMs?: [number, number];
 }
+
+const cpuOfPolls = (polls: Array<{ poll: PollResult }>) => polls.map((p) => p.poll.cpuMs);
 
 /** The poll of median CPU among `polls`, for its thread split and request count. */
 function medianPoll(polls: Array<{ poll: PollResult }>): {
   mainMs: number;
   helpersMs: number;
   requests: number;
+  cpuQuartilesMs: [number, number];
 } {
   const sorted = [...polls].sort((a, b) => a.poll.cpuMs - b.poll.cpuMs);
   const poll = (sorted[Math.floor(sorted.length / 2)] as { poll: PollResult }).poll;
@@ -691,6 +706,7 @@ function medianPoll(polls: Array<{ poll: PollResult }>): {
     mainMs: poll.threads.main ?? 0,
     helpersMs: poll.threads.helpers ?? 0,
     requests: poll.sources.reduce((sum, source) => sum + source.requests, 0),
+    cpuQuartilesMs: [percentile(cpuOfPolls(polls), 25), percentile(cpuOfPolls(polls), 75)],
   };
 }
 
@@ -704,7 +720,7 @@ async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
     for (let i = 0; i < CPU_POLLS; i++) polls.push(await measuredPoll(sim, exporter));
     return {
       jobsPerSource,
-      cpuPerPollMs: median(polls.map((p) => p.poll.cpuMs)),
+      cpuPerPollMs: median(cpuOfPolls(polls)),
       rssBytes: rssOf(exporter.child.pid),
       ...medianPoll(polls),
     };
@@ -892,7 +908,7 @@ function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
     " ms",
     ` (${fmt(h.cpuPerPollMs, 0)} ms for ${h.jobs} jobs)`,
   );
-  if (scale.length > 0) {
+  if (scale.length > 1) {
     const per = scale.map((p) => p.cpuPerPollMs / ((p.jobsPerSource * 3) / 1000));
     const spread = Math.max(...per.map((v) => Math.abs(v / perThousand - 1)));
     rows.push({
@@ -915,7 +931,7 @@ function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
     ratio(h.rssBytes, h.peerRssBytes),
     0.5,
     "×",
-    ` (${fmt(h.rssBytes / MiB, 0)} MiB vs ${fmt((h.peerRssBytes ?? Number.NaN) / MiB, 0)} MiB; ${fmt(h.rssBytes / MiB / (h.jobs / 1000), 1)} MiB per 1,000 jobs)`,
+    ` (${fmt(h.rssBytes / MiB, 0)} MiB vs ${fmt((h.peerRssBytes ?? Number.NaN) / MiB, 0)} MiB${h.peerConcurrentRssBytes === undefined ? "" : ` serving one scrape at a time; ${fmt(h.peerConcurrentRssBytes / MiB, 0)} MiB under 16 concurrent scrapes`}; ${fmt(h.rssBytes / MiB / (h.jobs / 1000), 1)} MiB per 1,000 jobs)`,
   );
   const flat = soaked ?? h.flat;
   atMost(
@@ -980,7 +996,7 @@ async function main(): Promise<void> {
     `Scenario: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB), ${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
     `Machine: ${machine()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
     "",
-    "| jobs per source | CPU per poll | CPU per 1,000 jobs | main thread / other threads per 1,000 jobs | API requests per 1,000 jobs | RSS | RSS per 1,000 jobs |",
+    "| jobs per source | CPU per poll | CPU per 1,000 jobs (middle half of the polls) | main thread / other threads per 1,000 jobs | API requests per 1,000 jobs | RSS | RSS per 1,000 jobs |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...scale.map((p) => {
       const thousands = (p.jobsPerSource * 3) / 1000;
@@ -989,7 +1005,10 @@ async function main(): Promise<void> {
           ? "n/a"
           : `${fmt(p.mainMs / thousands, 1)} / ${fmt((p.helpersMs ?? 0) / thousands, 1)} ms`;
       const requests = p.requests === undefined ? "n/a" : fmt(p.requests / thousands, 1);
-      return `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / thousands, 1)} ms | ${split} | ${requests} | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / thousands, 1)} MiB |`;
+      const spread = p.cpuQuartilesMs
+        ? ` (${p.cpuQuartilesMs.map((ms) => fmt(ms / thousands, 1)).join("-")})`
+        : "";
+      return `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / thousands, 1)} ms${spread} | ${split} | ${requests} | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / thousands, 1)} MiB |`;
     }),
     "",
     ...(soaked
