@@ -696,7 +696,6 @@ export class JobStore {
         }
       }
       servedJobs = served.length;
-      jobsNow.length = 0;
       const generation = slot.generation + 1;
       for (let f = 0; f < jobFamilies.length; f++) {
         const family = jobFamilies[f] as Family<unknown, unknown>;
