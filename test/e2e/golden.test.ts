@@ -2,7 +2,8 @@
 // polls a fixture server that answers with recorded raw API answers (test/fixtures/api/, see its
 // README), and the whole /metrics exposition is compared with test/fixtures/api/e2e-output.prom.
 // Any change to what users see (a family, a HELP text, a label, a value, the order of lines)
-// shows up as a diff. It imports nothing from src/, so it holds across restructures of the code.
+// shows up as a diff. It imports none of the exporter's code (only the test helpers that run the
+// binary and parse an exposition), so it holds unchanged across restructures of src/.
 //
 // Regenerate the golden file after an intended change:
 //   npx tsc -p tsconfig.build.json && UPDATE_GOLDEN=1 npx vitest run test/e2e/golden.test.ts
