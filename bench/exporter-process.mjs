@@ -13,8 +13,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { buildConfig } from "../dist/config/load.js";
-import { startExporter } from "../dist/exporter.js";
 import { createLogger } from "../dist/logger.js";
+import { startExporter } from "../dist/runtime/exporter.js";
 
 const raw = JSON.parse(process.argv[2] ?? "{}");
 const config = buildConfig(raw, {});
@@ -181,7 +181,6 @@ const handlers = {
       heapUsedAfterGcBytes: after.heapUsed,
       externalBytes: after.external,
       arrayBuffersBytes: after.arrayBuffers,
-      pieceBlocks: exporter.store.pieceBlocks(),
     };
   },
   usage: () => ({ cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss, heap: process.memoryUsage() }),

@@ -111,10 +111,9 @@ try {
   const memory = await call<{
     heapUsedAfterGcBytes: number;
     arrayBuffersBytes: number;
-    pieceBlocks: { free: number; retired: number };
   }>("memory");
   process.stdout.write(
-    `after a full collection: heap ${(memory.heapUsedAfterGcBytes / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffersBytes / 2 ** 20).toFixed(0)} MiB, piece blocks ${memory.pieceBlocks.free} free + ${memory.pieceBlocks.retired} retired\n`,
+    `after a full collection: heap ${(memory.heapUsedAfterGcBytes / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffersBytes / 2 ** 20).toFixed(0)} MiB\n`,
   );
   if (values["heap-snapshot"]) {
     await call("heapSnapshot", resolve(values["heap-snapshot"]));

@@ -744,7 +744,6 @@ interface MemorySample {
   rssBytes: number;
   heapUsedAfterGcBytes: number;
   arrayBuffersBytes: number;
-  pieceBlocks: { free: number; retired: number; blockBytes: number };
 }
 
 interface Soaked {
@@ -788,7 +787,7 @@ async function soak(polls: number): Promise<Soaked> {
         samples.push({ poll: i, ...memory, rssBytes: rss });
         log(
           `soak: poll ${i}/${polls}, RSS ${fmt(rss / MiB, 0)} MiB, heap after GC ${fmt(memory.heapUsedAfterGcBytes / MiB, 0)} MiB, ` +
-            `array buffers ${fmt(memory.arrayBuffersBytes / MiB, 0)} MiB, pool ${memory.pieceBlocks.free} free + ${memory.pieceBlocks.retired} retired blocks`,
+            `array buffers ${fmt(memory.arrayBuffersBytes / MiB, 0)} MiB`,
         );
       }
     }
@@ -1022,13 +1021,13 @@ async function main(): Promise<void> {
     "",
     ...(soaked
       ? [
-          `Memory over the ${soaked.polls}-poll run, every 50 polls (RSS; then, after a forced full collection, the V8 heap, array buffers, and piece blocks of ${fmt((soaked.samples[0]?.pieceBlocks.blockBytes ?? 0) / 1024, 0)} KiB idle in the pool + retired):`,
+          `Memory over the ${soaked.polls}-poll run, every 50 polls (RSS; then, after a forced full collection, the V8 heap and array buffers, which hold the pooled text blocks):`,
           "",
-          "| poll | RSS | heap after GC | array buffers | pool blocks |",
-          "| --- | --- | --- | --- | --- |",
+          "| poll | RSS | heap after GC | array buffers |",
+          "| --- | --- | --- | --- |",
           ...soaked.samples.map(
             (m) =>
-              `| ${m.poll} | ${fmt(m.rssBytes / MiB, 0)} MiB | ${fmt(m.heapUsedAfterGcBytes / MiB, 0)} MiB | ${fmt(m.arrayBuffersBytes / MiB, 0)} MiB | ${m.pieceBlocks.free} + ${m.pieceBlocks.retired} |`,
+              `| ${m.poll} | ${fmt(m.rssBytes / MiB, 0)} MiB | ${fmt(m.heapUsedAfterGcBytes / MiB, 0)} MiB | ${fmt(m.arrayBuffersBytes / MiB, 0)} MiB |`,
           ),
           "",
         ]

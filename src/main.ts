@@ -4,18 +4,19 @@
 // the server and exit 0 within ten seconds. SIGHUP and a change of the config file reload it
 // (src/reload.ts); `check` probes every endpoint once (src/check.ts).
 
-import { formatCheckReport, runCheck } from "./check.js";
+import { runCheck } from "./check/probe.js";
+import { formatCheckReport } from "./check/report.js";
 import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "./cli.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { ExporterConfig } from "./config/types.js";
 import { demoConfig, startDemoSimulator } from "./demo.js";
-import { type RunningExporter, startExporter } from "./exporter.js";
+import { loadWebConfig } from "./http/web-config.js";
 import { createLogger } from "./logger.js";
-import { ConfigReloader } from "./reload.js";
-import { resolveSharding } from "./shard.js";
+import { type RunningExporter, startExporter } from "./runtime/exporter.js";
+import { ConfigReloader } from "./runtime/reload.js";
+import { resolveSharding } from "./runtime/shard.js";
 import type { Simulator } from "./simulator/index.js";
 import { REVISION, VERSION } from "./version.js";
-import { loadWebConfig } from "./web-config.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 

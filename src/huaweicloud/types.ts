@@ -1,7 +1,7 @@
 // The seam between the signed HTTP client and the sources. Sources only see ApiGetter, so a
 // source's page loop is written against "get this path, give me parsed JSON or an ApiError".
 
-import type { SourceName } from "../model.js";
+import type { SourceName } from "../jobs/model.js";
 import type { ApiError } from "./errors.js";
 
 export type QueryScalar = string | number | boolean;

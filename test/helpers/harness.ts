@@ -5,9 +5,9 @@
 import { Writable } from "node:stream";
 import { buildConfig } from "../../src/config/load.js";
 import type { ExporterConfig } from "../../src/config/types.js";
-import { type ExporterOptions, type RunningExporter, startExporter } from "../../src/exporter.js";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger, type LogLevel } from "../../src/logger.js";
+import { type ExporterOptions, type RunningExporter, startExporter } from "../../src/runtime/exporter.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import { type ParsedFamily, parseExposition } from "./exposition-parser.js";
 import { NEVER, simulatorTarget } from "./process.js";

@@ -2,7 +2,10 @@
 // golden tests. The reader goes through the strict exposition parser, so every assertion on a
 // value also checks the text is valid.
 
-import type { DataArtsJob, FlinkJob, SourceName, SparkJob, TargetIdentity } from "../../src/model.js";
+import type { DataArtsJob } from "../../src/jobs/dataarts/job.js";
+import type { FlinkJob } from "../../src/jobs/flink/job.js";
+import type { SourceName, TargetIdentity } from "../../src/jobs/model.js";
+import type { SparkJob } from "../../src/jobs/spark/job.js";
 import type { StoreObserver } from "../../src/state/store.js";
 import { parseExposition } from "./exposition-parser.js";
 

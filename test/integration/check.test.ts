@@ -5,13 +5,9 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type CheckReport,
-  firstDifference,
-  formatCheckReport,
-  runCheck,
-  sideBySide,
-} from "../../src/check.js";
+import { runCheck } from "../../src/check/probe.js";
+import { type CheckReport, formatCheckReport } from "../../src/check/report.js";
+import { firstDifference, sideBySide } from "../../src/check/signature.js";
 import { buildConfig } from "../../src/config/load.js";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";

@@ -2,7 +2,7 @@
 
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderLandingPage } from "../../src/landing.js";
+import { renderLandingPage } from "../../src/http/landing.js";
 import { type Harness, sampleValue, startHarness } from "../helpers/harness.js";
 
 let h: Harness | undefined;

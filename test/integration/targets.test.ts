@@ -6,9 +6,9 @@
 import { Writable } from "node:stream";
 import { afterEach, expect, it } from "vitest";
 import { buildConfig } from "../../src/config/load.js";
-import { type RunningExporter, startExporter } from "../../src/exporter.js";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { createLogger } from "../../src/logger.js";
+import { type RunningExporter, startExporter } from "../../src/runtime/exporter.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { samples, sampleValue } from "../helpers/harness.js";

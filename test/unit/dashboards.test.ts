@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { generatedFiles } from "../../grafana/bundle.js";
 import { DATASOURCE } from "../../grafana/panels.js";
-import { loadDashboards } from "../../src/dashboards.js";
+import { loadDashboards } from "../../src/http/dashboards.js";
 import {
   type Dashboard,
   labelValuesQuery,

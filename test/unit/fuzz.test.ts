@@ -7,15 +7,19 @@
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cutLabelValue } from "../../src/metrics/render.js";
-import type { TargetIdentity } from "../../src/model.js";
-import { dataArtsJobSchema, normaliseDataArtsJob } from "../../src/sources/dataarts.js";
-import { flinkJobSchema, normaliseFlinkJob } from "../../src/sources/flink.js";
-import { parseRecords } from "../../src/sources/lenient.js";
-import { normaliseSparkSession, sparkSessionSchema } from "../../src/sources/spark.js";
+import { cutLabelValue } from "../../src/exposition/render.js";
+import { dataArtsJobSchema } from "../../src/jobs/dataarts/api.js";
+import { normaliseDataArtsJob } from "../../src/jobs/dataarts/normalise.js";
+import { flinkJobSchema } from "../../src/jobs/flink/api.js";
+import { normaliseFlinkJob } from "../../src/jobs/flink/normalise.js";
+import { parseRecords } from "../../src/jobs/lenient.js";
+import type { TargetIdentity } from "../../src/jobs/model.js";
+import { sparkSessionSchema } from "../../src/jobs/spark/api.js";
+import { normaliseSparkSession } from "../../src/jobs/spark/normalise.js";
 import { JobStore } from "../../src/state/store.js";
 import { type ParsedFamily, parseExposition } from "../helpers/exposition-parser.js";
 import { which } from "../helpers/process.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 const TARGET: TargetIdentity = {
   name: "fuzz",
@@ -84,7 +88,7 @@ let rendered = 0;
 
 /** Renders, and checks what every output must be: parseable, promtool-clean, finite where due. */
 function renderChecked(store: JobStore): Map<string, ParsedFamily> {
-  const text = store.render();
+  const text = bodyOf(store);
   const families = parseExposition(text, { allowEmptyLines: true });
   // promtool costs a process each: every fourth output goes to it, spread over the runs.
   if (hasPromtool && ++rendered % 4 === 0) expect(promtoolCheck(text)).toBe("");
@@ -98,18 +102,18 @@ function samplesOf(families: Map<string, ParsedFamily>, name: string, labels: Re
 }
 
 describe("arbitrary records through schema, normalise, store and render", () => {
-  it("Spark: nothing throws; the output parses; timestamps and the one-hot state parse back", () => {
-    fc.assert(
-      fc.property(
+  it("Spark: nothing throws; the output parses; timestamps and the one-hot state parse back", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(sparkRecord, { maxLength: 12 }),
         fc.array(sparkRecord, { maxLength: 12 }),
         fc.constantFrom("all" as const, "active" as const),
-        (first, second, stateSeries) => {
+        async (first, second, stateSeries) => {
           const store = newStore(stateSeries);
           for (const [i, records] of [first, second].entries()) {
             const { items } = parseRecords(records, sparkSessionSchema);
             const jobs = items.map((r) => normaliseSparkSession(r));
-            store.applySuccess(TARGET, "spark", jobs, NOW + i * 60_000);
+            await store.applySuccess(TARGET, "spark", jobs, NOW + i * 60_000);
             const families = renderChecked(store);
             // Each job's creation time parses back, where the job is the only one with its id.
             for (const job of jobs) {
@@ -138,17 +142,17 @@ describe("arbitrary records through schema, normalise, store and render", () => 
     );
   });
 
-  it("Flink: nothing throws; the output parses; restarts and the one-hot status parse back", () => {
-    fc.assert(
-      fc.property(
+  it("Flink: nothing throws; the output parses; restarts and the one-hot status parse back", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(flinkRecord, { maxLength: 12 }),
         fc.array(flinkRecord, { maxLength: 12 }),
-        (first, second) => {
+        async (first, second) => {
           const store = newStore("all");
           for (const [i, records] of [first, second].entries()) {
             const { items } = parseRecords(records, flinkJobSchema);
             const jobs = items.map((r) => normaliseFlinkJob(r));
-            store.applySuccess(TARGET, "flink", jobs, NOW + i * 60_000);
+            await store.applySuccess(TARGET, "flink", jobs, NOW + i * 60_000);
             const families = renderChecked(store);
             for (const job of jobs) {
               if (jobs.filter((j) => j.id === job.id).length !== 1) continue;
@@ -166,18 +170,18 @@ describe("arbitrary records through schema, normalise, store and render", () => 
     );
   });
 
-  it("DataArts: nothing throws; the output parses; each job's status row parses back", () => {
-    fc.assert(
-      fc.property(
+  it("DataArts: nothing throws; the output parses; each job's status row parses back", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(dataArtsRecord, { maxLength: 12 }),
         fc.array(dataArtsRecord, { maxLength: 12 }),
         anyText,
-        (first, second, workspace) => {
+        async (first, second, workspace) => {
           const store = newStore("active");
           for (const [i, records] of [first, second].entries()) {
             const { items } = parseRecords(records, dataArtsJobSchema);
             const jobs = items.map((r) => normaliseDataArtsJob(r, workspace, "BATCH"));
-            store.applySuccess(TARGET, "dataarts", jobs, NOW + i * 60_000);
+            await store.applySuccess(TARGET, "dataarts", jobs, NOW + i * 60_000);
             const families = renderChecked(store);
             for (const job of jobs) {
               const key = (j: typeof job) =>

@@ -3,10 +3,12 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SelfMetrics } from "../../src/metrics/self.js";
-import { JOB_FAMILIES, JobStore } from "../../src/state/store.js";
+import { JOB_FAMILIES } from "../../src/jobs/registry.js";
+import { SelfMetrics } from "../../src/runtime/self-metrics.js";
+import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { dataarts, flink, MIN, PROD, spark, T0 } from "../helpers/job-builders.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 interface FamilyShape {
   type: string;
@@ -51,11 +53,11 @@ async function exposition(): Promise<string> {
     observer: self,
   });
   self.addTarget(PROD);
-  store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-  store.applySuccess(PROD, "spark", [spark("a", "success"), spark("b", "mystery")], T0 + MIN);
-  store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
-  store.applySuccess(PROD, "dataarts", [dataarts("daily", "scheduling")], T0);
-  store.applySuccess(
+  await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+  await store.applySuccess(PROD, "spark", [spark("a", "success"), spark("b", "mystery")], T0 + MIN);
+  await store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
+  await store.applySuccess(PROD, "dataarts", [dataarts("daily", "scheduling")], T0);
+  await store.applySuccess(
     PROD,
     "dataarts",
     [dataarts("daily", "scheduling", { lastInstanceEndMs: T0 + MIN })],
@@ -63,7 +65,7 @@ async function exposition(): Promise<string> {
   );
   self.observePoll(PROD, "spark", "success", 2, T0 + MIN);
   self.observeRequest(PROD, { source: "spark", code: "200", durationSeconds: 0.2 });
-  return store.render() + (await self.metrics());
+  return bodyOf(store) + (await self.metrics());
 }
 
 describe("docs/metrics.md", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/huaweicloud/errors.js";
-import { SelfMetrics } from "../../src/metrics/self.js";
+import { SelfMetrics } from "../../src/runtime/self-metrics.js";
 import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { flink, PROD, T0 } from "../helpers/job-builders.js";
@@ -89,7 +89,7 @@ describe("the exporter's own metrics", () => {
       observer: self,
     });
     self.countSkippedPoll(PROD, "flink");
-    store.applySuccess(PROD, "flink", [flink("1", "job_mystery"), flink("2", "job_running")], T0);
+    await store.applySuccess(PROD, "flink", [flink("1", "job_mystery"), flink("2", "job_running")], T0);
     const s = await series(self);
     expect(s.get(`${P}poll_skipped_total{target=prod,source=flink}`)).toBe(1);
     expect(s.get(`${P}unknown_states_total{source=flink,state=job_mystery}`)).toBe(1);

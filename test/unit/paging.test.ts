@@ -13,7 +13,7 @@ import {
   sharedCount,
   shortfall,
   totalChangedWildly,
-} from "../../src/sources/paging.js";
+} from "../../src/jobs/paging.js";
 
 describe("isLastPage", () => {
   it.each([

@@ -4,10 +4,13 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DATAARTS_INSTANCE_STATUSES, dataArtsFamilies } from "../../src/metrics/dataarts.js";
-import type { Family, SampleOptions } from "../../src/metrics/family.js";
-import { FLINK_STATUSES, flinkFamilies } from "../../src/metrics/flink.js";
-import { SPARK_STATES, sparkFamilies } from "../../src/metrics/spark.js";
+import type { Family, SampleOptions } from "../../src/exposition/family.js";
+import { dataArtsFamilies } from "../../src/jobs/dataarts/families.js";
+import { DATAARTS_INSTANCE_STATUSES } from "../../src/jobs/dataarts/states.js";
+import { flinkFamilies } from "../../src/jobs/flink/families.js";
+import { FLINK_STATUSES } from "../../src/jobs/flink/states.js";
+import { sparkFamilies } from "../../src/jobs/spark/families.js";
+import { SPARK_STATES } from "../../src/jobs/spark/states.js";
 
 const text = (known: readonly string[] = []) =>
   fc.oneof(fc.constantFrom("", ...known), fc.string({ maxLength: 12 }));

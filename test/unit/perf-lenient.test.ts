@@ -4,10 +4,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { dataArtsJobSchema } from "../../src/sources/dataarts.js";
-import { flinkJobSchema } from "../../src/sources/flink.js";
-import { parseRecords, recordReader } from "../../src/sources/lenient.js";
-import { sparkDetailsSchema, sparkSessionSchema } from "../../src/sources/spark.js";
+import { dataArtsJobSchema } from "../../src/jobs/dataarts/api.js";
+import { flinkJobSchema } from "../../src/jobs/flink/api.js";
+import { parseRecords, recordReader } from "../../src/jobs/lenient.js";
+import { sparkDetailsSchema, sparkSessionSchema } from "../../src/jobs/spark/api.js";
 
 const SCHEMAS: Array<[string, z.ZodType]> = [
   ["spark session", sparkSessionSchema],

@@ -2,14 +2,18 @@
 // only jobs that changed. Whatever the history of polls, the job families served must be
 // exactly (byte for byte, order included) what a store that saw only the last poll renders.
 
+import { createServer, get, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { dataArtsFamilies } from "../../src/metrics/dataarts.js";
-import { CountTable } from "../../src/metrics/family.js";
-import { flinkFamilies } from "../../src/metrics/flink.js";
-import { sparkFamilies } from "../../src/metrics/spark.js";
-import type { FlinkJob, SparkJob } from "../../src/model.js";
+import { CountTable } from "../../src/exposition/family.js";
+import { dataArtsFamilies } from "../../src/jobs/dataarts/families.js";
+import { flinkFamilies } from "../../src/jobs/flink/families.js";
+import type { FlinkJob } from "../../src/jobs/flink/job.js";
+import { sparkFamilies } from "../../src/jobs/spark/families.js";
+import type { SparkJob } from "../../src/jobs/spark/job.js";
 import { JobStore, type StoreOptions } from "../../src/state/store.js";
 import { flink, HOUR, MIN, PROD, RecordingObserver, spark, T0 } from "../helpers/job-builders.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 const JOB_FAMILY_NAMES = new Set(
   [...sparkFamilies, ...flinkFamilies, ...dataArtsFamilies]
@@ -102,14 +106,13 @@ describe("per-job render cache", () => {
       for (let poll = 0; poll < 6; poll++) {
         // Time moves: finished jobs leave at the end of their retention (one hour).
         const nowMs = T0 + poll * 10 * MIN;
-        if (poll % 2 === 0) incremental.applySuccess(PROD, "spark", jobs, nowMs);
-        else await incremental.applySuccessAsync(PROD, "spark", jobs, nowMs);
+        await incremental.applySuccess(PROD, "spark", jobs, nowMs);
         const once = new RecordingObserver();
         const fresh = store({ ...options, observer: once });
-        fresh.applySuccess(PROD, "spark", jobs, nowMs);
-        const served = incremental.render();
+        await fresh.applySuccess(PROD, "spark", jobs, nowMs);
+        const served = bodyOf(incremental);
         expect(served.length).toBeGreaterThan(poll === 0 ? 1_000_000 : 0);
-        expect(jobPart(served)).toBe(jobPart(fresh.render()));
+        expect(jobPart(served)).toBe(jobPart(bodyOf(fresh)));
         // The guard's count of what it left out does not depend on history either.
         expect(seen.dropped.at(-1)?.[2] ?? 0).toBe(once.dropped.at(-1)?.[2] ?? 0);
         seen.dropped.length = 0;
@@ -120,52 +123,52 @@ describe("per-job render cache", () => {
     });
   }
 
-  it("serves the same after failures that let retention drop jobs, a stale period and a recovery", () => {
+  it("serves the same after failures that let retention drop jobs, a stale period and a recovery", async () => {
     const next = random(7);
     const options = { staleAfterMs: HOUR };
     const incremental = store(options);
     const jobs = sparkWorld(1500, next);
-    incremental.applySuccess(PROD, "spark", jobs, T0);
+    await incremental.applySuccess(PROD, "spark", jobs, T0);
     for (const nowMs of [T0 + 10 * MIN, T0 + 30 * MIN]) {
-      incremental.applyFailure(PROD, "spark", nowMs);
+      await incremental.applyFailure(PROD, "spark", nowMs);
       const fresh = store(options);
-      fresh.applySuccess(PROD, "spark", jobs, nowMs);
-      expect(jobPart(incremental.render())).toBe(jobPart(fresh.render()));
+      await fresh.applySuccess(PROD, "spark", jobs, nowMs);
+      expect(jobPart(bodyOf(incremental))).toBe(jobPart(bodyOf(fresh)));
     }
-    incremental.applyFailure(PROD, "spark", T0 + 2 * HOUR);
-    expect(jobPart(incremental.render())).toBe("");
-    incremental.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
+    await incremental.applyFailure(PROD, "spark", T0 + 2 * HOUR);
+    expect(jobPart(bodyOf(incremental))).toBe("");
+    await incremental.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
     const fresh = store(options);
-    fresh.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
-    expect(jobPart(incremental.render())).toBe(jobPart(fresh.render()));
-    expect(jobPart(incremental.render())).toContain("huaweicloud_dli_spark_job_state{");
+    await fresh.applySuccess(PROD, "spark", jobs, T0 + 2 * HOUR + 1);
+    expect(jobPart(bodyOf(incremental))).toBe(jobPart(bodyOf(fresh)));
+    expect(jobPart(bodyOf(incremental))).toContain("huaweicloud_dli_spark_job_state{");
   });
 
-  it("re-renders a job whose fields changed in place and keeps unchanged sources' bytes", () => {
+  it("re-renders a job whose fields changed in place and keeps unchanged sources' bytes", async () => {
     const incremental = store();
     const streams: FlinkJob[] = [flink("1", "job_running"), flink("2", "job_running")];
     const sparkJobs = [spark("a", "running")];
-    incremental.applySuccess(PROD, "flink", streams, T0);
-    incremental.applySuccess(PROD, "spark", sparkJobs, T0);
-    const before = incremental.render();
-    incremental.applySuccess(
+    await incremental.applySuccess(PROD, "flink", streams, T0);
+    await incremental.applySuccess(PROD, "spark", sparkJobs, T0);
+    const before = bodyOf(incremental);
+    await incremental.applySuccess(
       PROD,
       "flink",
       [streams[0] as FlinkJob, { ...(streams[1] as FlinkJob), restarts: 3 }],
       T0,
     );
-    const after = incremental.render();
+    const after = bodyOf(incremental);
     expect(after).toContain('job_id="2",job_name="stream-2"} 3\n');
     expect(after).not.toBe(before);
     const fresh = store();
-    fresh.applySuccess(
+    await fresh.applySuccess(
       PROD,
       "flink",
       [streams[0] as FlinkJob, { ...(streams[1] as FlinkJob), restarts: 3 }],
       T0,
     );
-    fresh.applySuccess(PROD, "spark", sparkJobs, T0);
-    expect(jobPart(after)).toBe(jobPart(fresh.render()));
+    await fresh.applySuccess(PROD, "spark", sparkJobs, T0);
+    expect(jobPart(after)).toBe(jobPart(bodyOf(fresh)));
   });
 });
 
@@ -195,29 +198,40 @@ describe("count table order", () => {
 });
 
 describe("piece memory reuse", () => {
-  it("keeps a held exposition's bytes intact through later polls, and serves each poll exactly", async () => {
+  it("keeps the bytes of a scrape still being written intact through later polls, and serves each poll exactly", async () => {
     const next = random(11);
     const serial = { n: 0 };
     const incremental = store();
-    let jobs = sparkWorld(2000, next);
-    await incremental.applySuccessAsync(PROD, "spark", jobs, T0);
-    const held = incremental.exposition();
-    const release = held.hold?.();
-    expect(release).toBeDefined();
-    const copy = Buffer.concat(held.parts.map((part) => Buffer.from(part)));
-    for (let poll = 1; poll <= 4; poll++) {
-      jobs = churn(jobs, next, serial);
-      await incremental.applySuccessAsync(PROD, "spark", jobs, T0 + poll * MIN);
-      expect(Buffer.concat(held.parts).equals(copy)).toBe(true);
+    let jobs = sparkWorld(8000, next);
+    await incremental.applySuccess(PROD, "spark", jobs, T0);
+    const expected = bodyOf(incremental);
+    // A scrape whose client reads nothing yet: the answer waits in the socket's queue, which
+    // refers to the pieces' memory.
+    const server = createServer((_req, res) => incremental.writer.write(res, false, Buffer.alloc(0)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const response = await new Promise<IncomingMessage>((resolve) =>
+        get({ host: "127.0.0.1", port }, resolve),
+      );
+      response.pause();
+      for (let poll = 1; poll <= 4; poll++) {
+        jobs = churn(jobs, next, serial);
+        await incremental.applySuccess(PROD, "spark", jobs, T0 + poll * MIN);
+      }
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      await new Promise((resolve) => response.on("end", resolve).resume());
+      expect(Buffer.concat(chunks).toString("utf8") === expected).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
-    release?.();
     for (let poll = 5; poll <= 8; poll++) {
       jobs = churn(jobs, next, serial);
-      await incremental.applySuccessAsync(PROD, "spark", jobs, T0 + poll * MIN);
+      await incremental.applySuccess(PROD, "spark", jobs, T0 + poll * MIN);
       const fresh = store();
-      fresh.applySuccess(PROD, "spark", jobs, T0 + poll * MIN);
-      const served = Buffer.concat(incremental.exposition().parts).toString("utf8");
-      expect(jobPart(served)).toBe(jobPart(fresh.render()));
+      await fresh.applySuccess(PROD, "spark", jobs, T0 + poll * MIN);
+      expect(jobPart(bodyOf(incremental))).toBe(jobPart(bodyOf(fresh)));
     }
   });
 });

@@ -7,13 +7,14 @@
 
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
-import type { StateSeriesMode } from "../../src/metrics/family.js";
+import type { StateSeriesMode } from "../../src/exposition/family.js";
 import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { DEV, dataarts, flink, HOUR, MIN, PROD, spark, T0 } from "../helpers/job-builders.js";
 import { which } from "../helpers/process.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
@@ -37,7 +38,7 @@ function targetConfig(name: string): TargetConfig {
 }
 
 /** Two polls of each source of two targets: a baseline, then a minute of changes. */
-function scenario(stateSeries: StateSeriesMode): string {
+async function scenario(stateSeries: StateSeriesMode): Promise<string> {
   const store = new JobStore({
     staleAfterMs: 5 * MIN,
     stateSeries,
@@ -47,7 +48,7 @@ function scenario(stateSeries: StateSeriesMode): string {
   const t1 = T0 + MIN;
 
   // prod: a busy project.
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "spark",
     [
@@ -64,7 +65,7 @@ function scenario(stateSeries: StateSeriesMode): string {
     ],
     T0,
   );
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "spark",
     [
@@ -91,7 +92,7 @@ function scenario(stateSeries: StateSeriesMode): string {
     ],
     t1,
   );
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "flink",
     [
@@ -100,7 +101,7 @@ function scenario(stateSeries: StateSeriesMode): string {
     ],
     T0,
   );
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "flink",
     [
@@ -110,7 +111,7 @@ function scenario(stateSeries: StateSeriesMode): string {
     ],
     t1,
   );
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "dataarts",
     [
@@ -127,7 +128,7 @@ function scenario(stateSeries: StateSeriesMode): string {
     ],
     T0,
   );
-  store.applySuccess(
+  await store.applySuccess(
     PROD,
     "dataarts",
     [
@@ -144,30 +145,33 @@ function scenario(stateSeries: StateSeriesMode): string {
 
   // dev: a quiet one, with a name longer than 128 characters.
   const long = `${"x".repeat(120)}ééé😀😀😀😀😀😀`;
-  store.applySuccess(
+  await store.applySuccess(
     DEV,
     "spark",
     [spark("6a1d0000-0000-4000-8000-00000000000a", "running", { name: long })],
     T0,
   );
-  store.applySuccess(
+  await store.applySuccess(
     DEV,
     "spark",
     [spark("6a1d0000-0000-4000-8000-00000000000a", "running", { name: long })],
     t1,
   );
-  store.applySuccess(DEV, "flink", [flink("7", "job_cancel_success", { name: "stopped-stream" })], T0);
-  store.applySuccess(DEV, "flink", [flink("7", "job_cancel_success", { name: "stopped-stream" })], t1);
-  store.applySuccess(DEV, "dataarts", [dataarts("weekly", "paused", { workspace: "ws-dev" })], T0);
-  store.applySuccess(DEV, "dataarts", [dataarts("weekly", "paused", { workspace: "ws-dev" })], t1);
-  return store.render();
+  await store.applySuccess(DEV, "flink", [flink("7", "job_cancel_success", { name: "stopped-stream" })], T0);
+  await store.applySuccess(DEV, "flink", [flink("7", "job_cancel_success", { name: "stopped-stream" })], t1);
+  await store.applySuccess(DEV, "dataarts", [dataarts("weekly", "paused", { workspace: "ws-dev" })], T0);
+  await store.applySuccess(DEV, "dataarts", [dataarts("weekly", "paused", { workspace: "ws-dev" })], t1);
+  return bodyOf(store);
 }
 
 describe.each([
   ["all", "test/fixtures/jobs-state-series-all.prom"],
   ["active", "test/fixtures/jobs-state-series-active.prom"],
 ] as const)("golden exposition, state_series %s", (mode, path) => {
-  const text = scenario(mode);
+  let text = "";
+  beforeAll(async () => {
+    text = await scenario(mode);
+  });
 
   it(`equals ${path} whole`, () => {
     if (UPDATE) writeFileSync(path, text);

@@ -2,17 +2,19 @@ import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  assembleExposition,
   cutLabelValue,
   escapeLabelValue,
   formatValue,
   renderHistogram,
   renderSample,
-} from "../../src/metrics/render.js";
-import type { DataArtsJob, FlinkJob, SparkJob } from "../../src/model.js";
+} from "../../src/exposition/render.js";
+import type { DataArtsJob } from "../../src/jobs/dataarts/job.js";
+import type { FlinkJob } from "../../src/jobs/flink/job.js";
+import type { SparkJob } from "../../src/jobs/spark/job.js";
 import { JobStore } from "../../src/state/store.js";
 import { parseExposition } from "../helpers/exposition-parser.js";
 import { which } from "../helpers/process.js";
+import { bodyBuffer, bodyOf } from "../helpers/store-body.js";
 
 /** The oracle of the cut, written apart from the renderer: 128 code points, lone surrogates as U+FFFD. */
 function expectedCut(value: string): string {
@@ -96,23 +98,6 @@ describe("renderer", () => {
       ].join("\n"),
     );
   });
-
-  it("writes HELP and TYPE once per family across chunks and leaves out empty families", () => {
-    const chunks: Record<string, Buffer[]> = {
-      a: [Buffer.from("a 1\n"), Buffer.alloc(0), Buffer.from("a 2\n")],
-      b: [Buffer.alloc(0)],
-      c: [],
-    };
-    const body = assembleExposition(
-      [
-        { name: "a", help: "A.", type: "gauge" },
-        { name: "b", help: "B.", type: "gauge" },
-        { name: "c", help: "C.", type: "counter" },
-      ],
-      (name) => chunks[name] ?? [],
-    );
-    expect(body.toString("utf8")).toBe("# HELP a A.\n# TYPE a gauge\na 1\na 2\n");
-  });
 });
 
 // Any UTF-16 code unit (lone surrogates included), any code point, and the characters that need escaping.
@@ -124,9 +109,9 @@ const nastyChar = fc.oneof(
 const nastyString = fc.string({ unit: nastyChar, maxLength: 200 });
 
 describe("whatever a job holds, every line is valid and parses back to the cut values", () => {
-  it("property: spark, flink and dataarts jobs with arbitrary strings", () => {
-    fc.assert(
-      fc.property(
+  it("property: spark, flink and dataarts jobs with arbitrary strings", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           name: nastyString,
           owner: nastyString,
@@ -136,7 +121,7 @@ describe("whatever a job holds, every line is valid and parses back to the cut v
           region: nastyString,
         }),
         fc.constantFrom("all" as const, "active" as const),
-        (s, stateSeries) => {
+        async (s, stateSeries) => {
           const store = new JobStore({ staleAfterMs: 60_000, stateSeries, maxSeriesPerSource: 1000 });
           const target = { name: s.target, region: s.region, projectId: "p" };
           const spark: SparkJob = {
@@ -178,11 +163,11 @@ describe("whatever a job holds, every line is valid and parses back to the cut v
             lastInstanceStatus: s.state === "" ? "success" : s.state,
             lastInstanceEndMs: 10,
           };
-          store.applySuccess(target, "spark", [spark], 1000);
-          store.applySuccess(target, "flink", [flink], 1000);
-          store.applySuccess(target, "dataarts", [dataarts], 1000);
-          store.applySuccess(target, "spark", [{ ...spark, state: "dead" }], 2000);
-          const text = store.render();
+          await store.applySuccess(target, "spark", [spark], 1000);
+          await store.applySuccess(target, "flink", [flink], 1000);
+          await store.applySuccess(target, "dataarts", [dataarts], 1000);
+          await store.applySuccess(target, "spark", [{ ...spark, state: "dead" }], 2000);
+          const text = bodyOf(store);
 
           // Encodes as UTF-8 and back unchanged: no lone surrogate reached the text.
           expect(Buffer.from(text, "utf8").toString("utf8")).toBe(text);
@@ -234,7 +219,7 @@ describe("promtool agrees", () => {
 
   it.skipIf(promtool === undefined)(
     "promtool check metrics accepts a body full of hostile names (skipped: promtool is not installed)",
-    () => {
+    async () => {
       const store = new JobStore({ staleAfterMs: 60_000, stateSeries: "all", maxSeriesPerSource: 10_000 });
       const hostile = [
         'q"uote',
@@ -248,9 +233,9 @@ describe("promtool agrees", () => {
         "} 1\n# HELP fake x",
         "",
       ];
-      hostile.forEach((name, i) => {
+      for (const [i, name] of hostile.entries()) {
         const target = { name: `t${i}-${name}`, region: name, projectId: name };
-        store.applySuccess(
+        await store.applySuccess(
           target,
           "flink",
           [
@@ -269,8 +254,8 @@ describe("promtool agrees", () => {
           ],
           1000,
         );
-      });
-      const body = store.renderBuffer();
+      }
+      const body = bodyBuffer(store);
       const result = spawnSync(promtool as string, ["check", "metrics"], { input: body, encoding: "utf8" });
       expect(result.stderr + result.stdout).toBe("");
       expect(result.status).toBe(0);

@@ -9,7 +9,7 @@ import { ConfigMap, Service, ServiceAccount } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine } from "../../src/cli.js";
 import { buildConfig, parseConfigText } from "../../src/config/load.js";
-import { ownedTargets, resolveSharding } from "../../src/shard.js";
+import { ownedTargets, resolveSharding } from "../../src/runtime/shard.js";
 import { containersOf, kustomize, type Manifest } from "../helpers/kustomize.js";
 import { REPO_ROOT } from "../helpers/process.js";
 

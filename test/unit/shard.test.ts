@@ -4,7 +4,13 @@
 import { describe, expect, test } from "vitest";
 import { parseCommandLine, UsageError } from "../../src/cli.js";
 import { buildConfig, ConfigError } from "../../src/config/load.js";
-import { fnv1a32, ordinalFromHostname, ownedTargets, resolveSharding, shardOf } from "../../src/shard.js";
+import {
+  fnv1a32,
+  ordinalFromHostname,
+  ownedTargets,
+  resolveSharding,
+  shardOf,
+} from "../../src/runtime/shard.js";
 
 describe("fnv1a32", () => {
   // Vectors from the FNV reference (draft-eastlake-fnv, test suite "FNV1a_32").

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { DataArtsPagination, TargetConfig } from "../../src/config/types.js";
 import type { ApiGetter, ApiRequest, ApiResponse } from "../../src/huaweicloud/types.js";
-import { createLogger } from "../../src/logger.js";
 import {
   classifyOffsetProbe,
   createDataArtsSource,
   dataArtsJobSchema,
-  normaliseDataArtsJob,
   offsetFor,
   probeDataArtsPaging,
-} from "../../src/sources/dataarts.js";
+} from "../../src/jobs/dataarts/api.js";
+import { normaliseDataArtsJob } from "../../src/jobs/dataarts/normalise.js";
+import { createLogger } from "../../src/logger.js";
 
 function target(dataarts: Partial<TargetConfig["dataarts"]> = {}): TargetConfig {
   return {

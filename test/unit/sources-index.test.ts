@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
 import type { ApiGetter } from "../../src/huaweicloud/types.js";
+import { createSources } from "../../src/jobs/registry.js";
 import { createLogger } from "../../src/logger.js";
-import { createSources } from "../../src/sources/index.js";
 
 function target(spark: boolean, flink: boolean, dataarts: boolean): TargetConfig {
   return {

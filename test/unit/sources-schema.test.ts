@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/huaweicloud/errors.js";
-import { dataArtsJobSchema, dataArtsListSchema } from "../../src/sources/dataarts.js";
-import { flinkJobSchema, parseFlinkPage } from "../../src/sources/flink.js";
+import { dataArtsJobSchema, dataArtsListSchema } from "../../src/jobs/dataarts/api.js";
+import { flinkJobSchema, parseFlinkPage } from "../../src/jobs/flink/api.js";
 import {
   parseAnswer,
   parseRecords,
@@ -12,8 +12,8 @@ import {
   toJoinedText,
   toNumber,
   toText,
-} from "../../src/sources/lenient.js";
-import { sparkDetailsSchema, sparkListSchema, sparkSessionSchema } from "../../src/sources/spark.js";
+} from "../../src/jobs/lenient.js";
+import { sparkDetailsSchema, sparkListSchema, sparkSessionSchema } from "../../src/jobs/spark/api.js";
 
 describe("lenient field readers", () => {
   it.each([

@@ -3,15 +3,11 @@ import { describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
 import { ApiError } from "../../src/huaweicloud/errors.js";
 import type { ApiGetter, ApiRequest, ApiResponse } from "../../src/huaweicloud/types.js";
+import { createSparkSource, selectDetailsCalls, sparkSessionSchema } from "../../src/jobs/spark/api.js";
+import type { SparkJob } from "../../src/jobs/spark/job.js";
+import { normaliseSparkSession } from "../../src/jobs/spark/normalise.js";
+import { servesPerJobSeries as hasPerJobSeries } from "../../src/jobs/spark/states.js";
 import { createLogger } from "../../src/logger.js";
-import type { SparkJob } from "../../src/model.js";
-import {
-  createSparkSource,
-  hasPerJobSeries,
-  normaliseSparkSession,
-  selectDetailsCalls,
-  sparkSessionSchema,
-} from "../../src/sources/spark.js";
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -269,7 +265,8 @@ describe("hasPerJobSeries and selectDetailsCalls", () => {
     { state: "success", updated: NOW - HOUR / 2, series: true },
     { state: "dead", updated: NOW - HOUR, series: true },
     { state: "dead", updated: NOW - 2 * HOUR, series: false },
-    { state: "success", updated: undefined, series: false },
+    // Nothing says when it finished, so nothing says it is old: served, and asked about.
+    { state: "success", updated: undefined, series: true },
   ])("$state updated $updated → $series", ({ state, updated, series }) => {
     expect(hasPerJobSeries(job("x", state, updated), NOW, HOUR)).toBe(series);
   });

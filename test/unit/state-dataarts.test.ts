@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { DataArtsJob } from "../../src/model.js";
+import type { DataArtsJob } from "../../src/jobs/dataarts/job.js";
 import { JobStore } from "../../src/state/store.js";
 import { dataarts, MIN, PROD, RecordingObserver, T0, value } from "../helpers/job-builders.js";
+import { bodyOf } from "../helpers/store-body.js";
 
-function run(steps: Array<DataArtsJob[] | "fail">, stateSeries: "all" | "active" = "all") {
+async function run(steps: Array<DataArtsJob[] | "fail">, stateSeries: "all" | "active" = "all") {
   const observer = new RecordingObserver();
   const store = new JobStore({ staleAfterMs: 5 * MIN, stateSeries, maxSeriesPerSource: 100_000, observer });
-  steps.forEach((step, i) => {
-    if (step === "fail") store.applyFailure(PROD, "dataarts", T0 + i * MIN);
-    else store.applySuccess(PROD, "dataarts", step, T0 + i * MIN);
-  });
-  return { text: store.render(), observer };
+  for (const [i, step] of steps.entries()) {
+    if (step === "fail") await store.applyFailure(PROD, "dataarts", T0 + i * MIN);
+    else await store.applySuccess(PROD, "dataarts", step, T0 + i * MIN);
+  }
+  return { text: bodyOf(store), observer };
 }
 
 const FINISHED = "huaweicloud_dataarts_job_instances_finished_total";
@@ -68,20 +69,20 @@ describe("dataarts finished instances", () => {
       expected: { success: 1, fail: 0 },
     },
   ];
-  it.each(cases)("$name", ({ steps, expected }) => {
-    const { text } = run(steps);
+  it.each(cases)("$name", async ({ steps, expected }) => {
+    const { text } = await run(steps);
     for (const [status, n] of Object.entries(expected)) {
       expect(value(text, FINISHED, { ...ID, status })).toBe(n);
     }
   });
 
-  it("a job deleted from the listing loses its counter rows", () => {
-    const { text } = run([[dataarts("daily", "scheduling")], []]);
+  it("a job deleted from the listing loses its counter rows", async () => {
+    const { text } = await run([[dataarts("daily", "scheduling")], []]);
     expect(value(text, FINISHED, { ...ID, status: "success" })).toBeUndefined();
   });
 
-  it("REAL_TIME jobs have no last-instance series and no instance counters", () => {
-    const { text } = run([
+  it("REAL_TIME jobs have no last-instance series and no instance counters", async () => {
+    const { text } = await run([
       [
         dataarts("stream", "normal", {
           jobType: "REAL_TIME",
@@ -99,8 +100,8 @@ describe("dataarts finished instances", () => {
 });
 
 describe("dataarts series", () => {
-  it("info, one-hot status of the job type, last instance one-hot and end timestamp", () => {
-    const { text } = run([
+  it("info, one-hot status of the job type, last instance one-hot and end timestamp", async () => {
+    const { text } = await run([
       [dataarts("daily", "paused", { ...ended("skip-by-depend", 0), priority: "2", owner: "o" })],
     ]);
     expect(
@@ -116,8 +117,8 @@ describe("dataarts series", () => {
     expect(value(text, "huaweicloud_dataarts_job_last_instance_end_timestamp_seconds", ID)).toBe(T0 / 1000);
   });
 
-  it("jobs per workspace, job type and status, zero-filled over the type's statuses", () => {
-    const { text } = run([
+  it("jobs per workspace, job type and status, zero-filled over the type's statuses", async () => {
+    const { text } = await run([
       [
         dataarts("a", "scheduling"),
         dataarts("b", "scheduling", { workspace: "ws2" }),
@@ -137,8 +138,8 @@ describe("dataarts series", () => {
     expect([...text.matchAll(/^huaweicloud_dataarts_jobs\{/gm)]).toHaveLength(3 + 3 + 5);
   });
 
-  it("unknown job and instance statuses are served and counted once per job entering them", () => {
-    const { text, observer } = run([
+  it("unknown job and instance statuses are served and counted once per job entering them", async () => {
+    const { text, observer } = await run([
       [dataarts("daily", "normal", ended("retrying", 0))],
       [dataarts("daily", "normal", ended("retrying", 0))],
     ]);
@@ -152,8 +153,8 @@ describe("dataarts series", () => {
     ]);
   });
 
-  it("no last-instance series for a BATCH job that never ran", () => {
-    const { text } = run([
+  it("no last-instance series for a BATCH job that never ran", async () => {
+    const { text } = await run([
       [dataarts("new", "scheduling", { lastInstanceStatus: "", lastInstanceEndMs: undefined })],
     ]);
     expect(text).not.toContain("huaweicloud_dataarts_job_last_instance");

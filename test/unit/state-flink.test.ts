@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { FlinkJob } from "../../src/model.js";
+import type { FlinkJob } from "../../src/jobs/flink/job.js";
 import { JobStore } from "../../src/state/store.js";
 import { flink, MIN, PROD, RecordingObserver, T0, value } from "../helpers/job-builders.js";
+import { bodyOf } from "../helpers/store-body.js";
 
-function run(steps: Array<FlinkJob[] | "fail">, stateSeries: "all" | "active" = "all") {
+async function run(steps: Array<FlinkJob[] | "fail">, stateSeries: "all" | "active" = "all") {
   const observer = new RecordingObserver();
   const store = new JobStore({ staleAfterMs: 5 * MIN, stateSeries, maxSeriesPerSource: 100_000, observer });
-  steps.forEach((step, i) => {
-    if (step === "fail") store.applyFailure(PROD, "flink", T0 + i * MIN);
-    else store.applySuccess(PROD, "flink", step, T0 + i * MIN);
-  });
-  return { text: store.render(), observer };
+  for (const [i, step] of steps.entries()) {
+    if (step === "fail") await store.applyFailure(PROD, "flink", T0 + i * MIN);
+    else await store.applySuccess(PROD, "flink", step, T0 + i * MIN);
+  }
+  return { text: bodyOf(store), observer };
 }
 
 const CHANGES = "huaweicloud_dli_flink_job_status_changes_total";
@@ -54,15 +55,15 @@ describe("flink status changes", () => {
         expected: { job_running_exception: 1, job_running: 1 },
       },
     ];
-  it.each(cases)("$name", ({ steps, expected }) => {
-    const { text } = run(steps);
+  it.each(cases)("$name", async ({ steps, expected }) => {
+    const { text } = await run(steps);
     for (const [status, n] of Object.entries(expected)) {
       expect(value(text, CHANGES, { queue: "rt", status })).toBe(n);
     }
   });
 
-  it("every status of every queue seen exists at 0 from the first poll", () => {
-    const { text } = run([[flink("1", "job_running")]]);
+  it("every status of every queue seen exists at 0 from the first poll", async () => {
+    const { text } = await run([[flink("1", "job_running")]]);
     const matches = [...text.matchAll(new RegExp(`^${CHANGES}\\{`, "gm"))];
     expect(matches).toHaveLength(14);
     const jobs = [...text.matchAll(/^huaweicloud_dli_flink_jobs\{/gm)];
@@ -74,8 +75,8 @@ describe("flink status changes", () => {
 describe("flink per-job series", () => {
   const job = { queue: "rt", job_id: "7", job_name: "stream-7" };
 
-  it("info, one-hot status over 14, duration, timestamps and restarts from the API", () => {
-    const { text } = run([[flink("7", "job_running", { restarts: 3, durationMs: 7_200_000 })]]);
+  it("info, one-hot status over 14, duration, timestamps and restarts from the API", async () => {
+    const { text } = await run([[flink("7", "job_running", { restarts: 3, durationMs: 7_200_000 })]]);
     expect(
       value(text, "huaweicloud_dli_flink_job_info", {
         ...job,
@@ -93,19 +94,19 @@ describe("flink per-job series", () => {
     );
   });
 
-  it("no start timestamp while the job never started", () => {
-    const { text } = run([[flink("7", "job_submitting", { startMs: undefined })]]);
+  it("no start timestamp while the job never started", async () => {
+    const { text } = await run([[flink("7", "job_submitting", { startMs: undefined })]]);
     expect(value(text, "huaweicloud_dli_flink_job_start_timestamp_seconds", job)).toBeUndefined();
     expect(value(text, "huaweicloud_dli_flink_job_created_timestamp_seconds", job)).toBeDefined();
   });
 
-  it("state_series active: one status row per job", () => {
-    const { text } = run([[flink("7", "job_running")]], "active");
+  it("state_series active: one status row per job", async () => {
+    const { text } = await run([[flink("7", "job_running")]], "active");
     expect([...text.matchAll(/^huaweicloud_dli_flink_job_status\{/gm)]).toHaveLength(1);
   });
 
-  it("an unknown status is served as 1 and counted once per job entering it", () => {
-    const { text, observer } = run([[flink("7", "job_paused")], [flink("7", "job_paused")]]);
+  it("an unknown status is served as 1 and counted once per job entering it", async () => {
+    const { text, observer } = await run([[flink("7", "job_paused")], [flink("7", "job_paused")]]);
     expect(value(text, "huaweicloud_dli_flink_job_status", { ...job, status: "job_paused" })).toBe(1);
     expect(value(text, "huaweicloud_dli_flink_jobs", { queue: "rt", status: "job_paused" })).toBe(1);
     expect(observer.unknown).toEqual([["flink", "job_paused"]]);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { SparkJob } from "../../src/model.js";
+import type { SparkJob } from "../../src/jobs/spark/job.js";
 import { JobStore, type StoreOptions } from "../../src/state/store.js";
 import { HOUR, MIN, PROD, RecordingObserver, spark, T0, value } from "../helpers/job-builders.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 type Step = SparkJob[] | "fail";
 
-function run(steps: Step[], options: Partial<StoreOptions> = {}) {
+async function run(steps: Step[], options: Partial<StoreOptions> = {}) {
   const observer = new RecordingObserver();
   const store = new JobStore({
     staleAfterMs: 5 * MIN,
@@ -14,12 +15,12 @@ function run(steps: Step[], options: Partial<StoreOptions> = {}) {
     observer,
     ...options,
   });
-  steps.forEach((step, i) => {
+  for (const [i, step] of steps.entries()) {
     const now = T0 + i * MIN;
-    if (step === "fail") store.applyFailure(PROD, "spark", now);
-    else store.applySuccess(PROD, "spark", step, now);
-  });
-  return { store, observer, text: store.render() };
+    if (step === "fail") await store.applyFailure(PROD, "spark", now);
+    else await store.applySuccess(PROD, "spark", step, now);
+  }
+  return { store, observer, text: bodyOf(store) };
 }
 
 const FINISHED = "huaweicloud_dli_spark_jobs_finished_total";
@@ -103,8 +104,8 @@ describe("spark finished jobs: counted once, baseline excluded", () => {
     },
   ];
 
-  it.each(cases)("$name", ({ steps, success, dead }) => {
-    const { text } = run(steps);
+  it.each(cases)("$name", async ({ steps, success, dead }) => {
+    const { text } = await run(steps);
     expect(value(text, FINISHED, { queue: "etl", state: "success" })).toBe(success);
     expect(value(text, FINISHED, { queue: "etl", state: "dead" })).toBe(dead);
     // One observation of the final duration per finish.
@@ -112,8 +113,8 @@ describe("spark finished jobs: counted once, baseline excluded", () => {
     expect(value(text, RUN_COUNT, { queue: "etl", state: "dead" })).toBe(dead);
   });
 
-  it("observes the final duration in seconds into the right bucket", () => {
-    const { text } = run([
+  it("observes the final duration in seconds into the right bucket", async () => {
+    const { text } = await run([
       [spark("a", "running", { durationMs: 1000 })],
       [spark("a", "success", { durationMs: 95_000 })],
     ]);
@@ -124,8 +125,10 @@ describe("spark finished jobs: counted once, baseline excluded", () => {
     expect(value(text, `${h}_bucket`, { queue: "etl", state: "success", le: "+Inf" })).toBe(1);
   });
 
-  it("counter and histogram series of every queue exist at 0 from the first poll", () => {
-    const { text } = run([[spark("a", "running", { queue: "q1" }), spark("b", "success", { queue: "q2" })]]);
+  it("counter and histogram series of every queue exist at 0 from the first poll", async () => {
+    const { text } = await run([
+      [spark("a", "running", { queue: "q1" }), spark("b", "success", { queue: "q2" })],
+    ]);
     for (const queue of ["q1", "q2"]) {
       for (const state of ["success", "dead"]) {
         expect(value(text, FINISHED, { queue, state })).toBe(0);
@@ -136,8 +139,8 @@ describe("spark finished jobs: counted once, baseline excluded", () => {
 });
 
 describe("spark snapshot series", () => {
-  it("one-hot state, durations and timestamps in seconds, absent where the API sent nothing", () => {
-    const { text } = run([[spark("a", "running", { durationMs: undefined, updatedMs: T0 + 500 })]]);
+  it("one-hot state, durations and timestamps in seconds, absent where the API sent nothing", async () => {
+    const { text } = await run([[spark("a", "running", { durationMs: undefined, updatedMs: T0 + 500 })]]);
     const job = { queue: "etl", job_id: "a", job_name: "job-a" };
     for (const state of ["starting", "recovering", "success", "dead"]) {
       expect(value(text, "huaweicloud_dli_spark_job_state", { ...job, state })).toBe(0);
@@ -150,8 +153,8 @@ describe("spark snapshot series", () => {
     expect(value(text, "huaweicloud_dli_spark_job_updated_timestamp_seconds", job)).toBe(1_700_000_000.5);
   });
 
-  it("jobs per queue and state, zero-filled over every known state of every queue seen", () => {
-    const { text } = run([
+  it("jobs per queue and state, zero-filled over every known state of every queue seen", async () => {
+    const { text } = await run([
       [spark("a", "running", { queue: "q1" }), spark("b", "running", { queue: "q1" })],
       [spark("c", "starting", { queue: "q2" })],
     ]);
@@ -164,8 +167,8 @@ describe("spark snapshot series", () => {
     }
   });
 
-  it("state_series active serves only the current state's row", () => {
-    const { text } = run([[spark("a", "running")]], { stateSeries: "active" });
+  it("state_series active serves only the current state's row", async () => {
+    const { text } = await run([[spark("a", "running")]], { stateSeries: "active" });
     const job = { queue: "etl", job_id: "a", job_name: "job-a" };
     expect(value(text, "huaweicloud_dli_spark_job_state", { ...job, state: "running" })).toBe(1);
     expect(value(text, "huaweicloud_dli_spark_job_state", { ...job, state: "dead" })).toBeUndefined();
@@ -173,8 +176,8 @@ describe("spark snapshot series", () => {
 });
 
 describe("spark unknown states", () => {
-  it("reported lower-cased as 1 beside the known ones at 0, counted once per job entering it", () => {
-    const { text, observer } = run([
+  it("reported lower-cased as 1 beside the known ones at 0, counted once per job entering it", async () => {
+    const { text, observer } = await run([
       [spark("a", "killed")],
       [spark("a", "killed"), spark("b", "killed")],
       [spark("a", "running"), spark("b", "killed")],
@@ -195,7 +198,7 @@ describe("spark unknown states", () => {
 
 describe("spark memory of jobs that left the listing", () => {
   // Polls every 10 minutes: the job finishes, leaves the listing, and comes back `gone` later.
-  function finishesAfterReturn(gone: number, lookbackMs = 24 * HOUR): number | undefined {
+  async function finishesAfterReturn(gone: number, lookbackMs = 24 * HOUR): Promise<number | undefined> {
     // biome-ignore lint/suspicious/noExplicitAny: only the fields the store reads
     const target = { ...PROD, spark: { finishedRetentionMs: HOUR, lookbackMs } } as any;
     const store = new JobStore({
@@ -205,25 +208,25 @@ describe("spark memory of jobs that left the listing", () => {
       targets: [target],
     });
     const other = spark("other", "running");
-    store.applySuccess(PROD, "spark", [other, spark("a", "running")], T0);
-    store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN);
+    await store.applySuccess(PROD, "spark", [other, spark("a", "running")], T0);
+    await store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN);
     for (let t = 20 * MIN; t < 10 * MIN + gone; t += 10 * MIN)
-      store.applySuccess(PROD, "spark", [other], T0 + t);
-    store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN + gone);
-    return value(store.render(), FINISHED, { queue: "etl", state: "success" });
+      await store.applySuccess(PROD, "spark", [other], T0 + t);
+    await store.applySuccess(PROD, "spark", [other, spark("a", "success")], T0 + 10 * MIN + gone);
+    return value(bodyOf(store), FINISHED, { queue: "etl", state: "success" });
   }
 
-  it("a finished job back within a day is not counted again", () => {
-    expect(finishesAfterReturn(23 * HOUR)).toBe(1);
+  it("a finished job back within a day is not counted again", async () => {
+    expect(await finishesAfterReturn(23 * HOUR)).toBe(1);
   });
 
-  it("after a day it is forgotten, so a job listed again counts as a new finish", () => {
-    expect(finishesAfterReturn(25 * HOUR)).toBe(2);
+  it("after a day it is forgotten, so a job listed again counts as a new finish", async () => {
+    expect(await finishesAfterReturn(25 * HOUR)).toBe(2);
   });
 
-  it("a longer lookback keeps jobs for as long as the lookback", () => {
-    expect(finishesAfterReturn(47 * HOUR, 48 * HOUR)).toBe(1);
-    expect(finishesAfterReturn(49 * HOUR, 48 * HOUR)).toBe(2);
+  it("a longer lookback keeps jobs for as long as the lookback", async () => {
+    expect(await finishesAfterReturn(47 * HOUR, 48 * HOUR)).toBe(1);
+    expect(await finishesAfterReturn(49 * HOUR, 48 * HOUR)).toBe(2);
   });
 });
 
@@ -236,7 +239,7 @@ describe("spark finished retention", () => {
     // biome-ignore lint/suspicious/noExplicitAny: only the fields the store reads
   } as any;
 
-  it("per-job series of a finished job go once update_time is older than finished_retention; counts stay", () => {
+  it("per-job series of a finished job go once update_time is older than finished_retention; counts stay", async () => {
     const observer = new RecordingObserver();
     const store = new JobStore({
       staleAfterMs: 5 * MIN,
@@ -246,45 +249,60 @@ describe("spark finished retention", () => {
       observer,
     });
     const finishedAt = T0;
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0 - MIN);
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: finishedAt })], T0);
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0 - MIN);
+    await store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: finishedAt })], T0);
     const job = { queue: "etl", job_id: "a", job_name: "job-a" };
     const info = (text: string) =>
       [...text.matchAll(/^huaweicloud_dli_spark_job_info\{.*job_id="a"/gm)].length;
-    expect(info(store.render())).toBe(1);
+    expect(info(bodyOf(store))).toBe(1);
 
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: finishedAt })], T0 + 30 * MIN);
-    expect(info(store.render())).toBe(1);
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [spark("a", "success", { updatedMs: finishedAt })],
+      T0 + 30 * MIN,
+    );
+    expect(info(bodyOf(store))).toBe(1);
 
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: finishedAt })], T0 + 31 * MIN);
-    const text = store.render();
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [spark("a", "success", { updatedMs: finishedAt })],
+      T0 + 31 * MIN,
+    );
+    const text = bodyOf(store);
     expect(info(text)).toBe(0);
     expect(value(text, "huaweicloud_dli_spark_job_state", { ...job, state: "success" })).toBeUndefined();
     expect(value(text, "huaweicloud_dli_spark_jobs", { queue: "etl", state: "success" })).toBe(1);
     expect(value(text, FINISHED, { queue: "etl", state: "success" })).toBe(1);
   });
 
-  it("retention also runs out while polls fail", () => {
+  it("retention also runs out while polls fail", async () => {
     const store = new JobStore({
       staleAfterMs: HOUR,
       stateSeries: "all",
       maxSeriesPerSource: 1000,
       targets: [retention],
     });
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: T0 }), spark("b", "running")], T0);
-    const before = store.render();
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [spark("a", "success", { updatedMs: T0 }), spark("b", "running")],
+      T0,
+    );
+    const before = bodyOf(store);
     expect(before).toContain('job_id="a"');
-    store.applyFailure(PROD, "spark", T0 + 10 * MIN);
-    expect(store.render()).toBe(before);
-    store.applyFailure(PROD, "spark", T0 + 31 * MIN);
-    const after = store.render();
+    await store.applyFailure(PROD, "spark", T0 + 10 * MIN);
+    expect(bodyOf(store)).toBe(before);
+    await store.applyFailure(PROD, "spark", T0 + 31 * MIN);
+    const after = bodyOf(store);
     expect(after).not.toContain('job_id="a"');
     expect(after).toContain('job_id="b"');
   });
 
-  it("running jobs are served however old", () => {
+  it("running jobs are served however old", async () => {
     const store = new JobStore({ staleAfterMs: HOUR, stateSeries: "all", maxSeriesPerSource: 1000 });
-    store.applySuccess(PROD, "spark", [spark("a", "running", { updatedMs: T0 - 10 * HOUR })], T0);
-    expect(store.render()).toContain('job_id="a"');
+    await store.applySuccess(PROD, "spark", [spark("a", "running", { updatedMs: T0 - 10 * HOUR })], T0);
+    expect(bodyOf(store)).toContain('job_id="a"');
   });
 });

@@ -14,6 +14,7 @@ import {
   T0,
   value,
 } from "../helpers/job-builders.js";
+import { bodyBuffer, bodyOf } from "../helpers/store-body.js";
 
 function newStore(options: Partial<StoreOptions> = {}) {
   const observer = new RecordingObserver();
@@ -30,20 +31,20 @@ function newStore(options: Partial<StoreOptions> = {}) {
 const JOB_A = { queue: "etl", job_id: "a", job_name: "job-a" };
 
 describe("staleness", () => {
-  it("a failing source keeps its last complete data until stale_after, then per-job series and snapshot gauges go, counters stay", () => {
+  it("a failing source keeps its last complete data until stale_after, then per-job series and snapshot gauges go, counters stay", async () => {
     const { store, observer } = newStore();
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: T0 + MIN })], T0 + MIN);
-    const served = store.render();
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    await store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: T0 + MIN })], T0 + MIN);
+    const served = bodyOf(store);
     expect(value(served, "huaweicloud_dli_spark_job_state", { ...JOB_A, state: "success" })).toBe(1);
 
-    store.applyFailure(PROD, "spark", T0 + 3 * MIN);
-    store.applyFailure(PROD, "spark", T0 + 6 * MIN); // exactly stale_after: still served
-    expect(store.render()).toBe(served);
+    await store.applyFailure(PROD, "spark", T0 + 3 * MIN);
+    await store.applyFailure(PROD, "spark", T0 + 6 * MIN); // exactly stale_after: still served
+    expect(bodyOf(store)).toBe(served);
     expect(observer.held.get("prod/spark")).toBe(1);
 
-    store.applyFailure(PROD, "spark", T0 + 6 * MIN + 1);
-    const stale = store.render();
+    await store.applyFailure(PROD, "spark", T0 + 6 * MIN + 1);
+    const stale = bodyOf(store);
     expect(familiesOf(stale)).toEqual([
       "huaweicloud_dli_spark_jobs_finished_total",
       "huaweicloud_dli_spark_job_run_duration_seconds",
@@ -55,31 +56,31 @@ describe("staleness", () => {
     expect(store.jobsHeld("prod", "spark")).toBe(0);
 
     // Recovery serves again and counts nothing twice.
-    store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: T0 + MIN })], T0 + 10 * MIN);
-    const back = store.render();
+    await store.applySuccess(PROD, "spark", [spark("a", "success", { updatedMs: T0 + MIN })], T0 + 10 * MIN);
+    const back = bodyOf(store);
     expect(value(back, "huaweicloud_dli_spark_job_state", { ...JOB_A, state: "success" })).toBe(1);
     expect(value(back, "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" })).toBe(
       1,
     );
   });
 
-  it("staleness of one source leaves the other sources and targets alone", () => {
+  it("staleness of one source leaves the other sources and targets alone", async () => {
     const { store } = newStore();
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
-    store.applySuccess(DEV, "spark", [spark("b", "running")], T0);
-    store.applySuccess(DEV, "spark", [spark("b", "running")], T0 + 10 * MIN);
-    store.applyFailure(PROD, "spark", T0 + 10 * MIN);
-    const text = store.render();
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    await store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
+    await store.applySuccess(DEV, "spark", [spark("b", "running")], T0);
+    await store.applySuccess(DEV, "spark", [spark("b", "running")], T0 + 10 * MIN);
+    await store.applyFailure(PROD, "spark", T0 + 10 * MIN);
+    const text = bodyOf(store);
     expect(text).not.toMatch(/target="prod".*job_id="a"/);
     expect(text).toMatch(/target="prod".*job_id="1"/);
     expect(text).toMatch(/target="dev".*job_id="b"/);
   });
 
-  it("a failure before any complete poll serves nothing", () => {
+  it("a failure before any complete poll serves nothing", async () => {
     const { store } = newStore();
-    store.applyFailure(PROD, "flink", T0);
-    expect(store.render()).toBe("");
+    await store.applyFailure(PROD, "flink", T0);
+    expect(bodyOf(store)).toBe("");
   });
 });
 
@@ -87,7 +88,7 @@ describe("max_series_per_source", () => {
   // Each running spark job: info 1 + state 5 + duration + created + updated = 9 series.
   const PER_JOB = 9;
 
-  it("drops per-job series of the oldest-finished jobs first, running ones last, and counts them", () => {
+  it("drops per-job series of the oldest-finished jobs first, running ones last, and counts them", async () => {
     const { store, observer } = newStore({ maxSeriesPerSource: 3 * PER_JOB });
     const jobs = [
       spark("old-done", "success", { updatedMs: T0 - 30 * MIN }),
@@ -96,8 +97,8 @@ describe("max_series_per_source", () => {
       spark("run1", "running", { createdMs: T0 - 50 * MIN }),
       spark("run2", "running", { createdMs: T0 - 5 * MIN }),
     ];
-    store.applySuccess(PROD, "spark", jobs, T0);
-    const text = store.render();
+    await store.applySuccess(PROD, "spark", jobs, T0);
+    const text = bodyOf(store);
     const served = new Set(
       parseExposition(text)
         .flatMap((f) => f.samples)
@@ -110,22 +111,27 @@ describe("max_series_per_source", () => {
     expect(value(text, "huaweicloud_dli_spark_jobs", { queue: "etl", state: "success" })).toBe(2);
     expect(value(text, "huaweicloud_dli_spark_jobs", { queue: "etl", state: "running" })).toBe(2);
     // Counted per complete poll: a second poll adds the same amount again.
-    store.applySuccess(PROD, "spark", jobs, T0 + MIN);
+    await store.applySuccess(PROD, "spark", jobs, T0 + MIN);
     expect(observer.dropped.at(-1)).toEqual(["prod", "spark", 2 * PER_JOB]);
   });
 
-  it("under the limit nothing is dropped and 0 is reported", () => {
+  it("under the limit nothing is dropped and 0 is reported", async () => {
     const { store, observer } = newStore({ maxSeriesPerSource: PER_JOB });
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    expect(store.render()).toContain('job_id="a"');
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    expect(bodyOf(store)).toContain('job_id="a"');
     expect(observer.dropped).toEqual([["prod", "spark", 0]]);
   });
 
-  it("guards each target and source on its own", () => {
+  it("guards each target and source on its own", async () => {
     const { store, observer } = newStore({ maxSeriesPerSource: PER_JOB });
-    store.applySuccess(PROD, "spark", [spark("a", "running"), spark("b", "running", { createdMs: T0 })], T0);
-    store.applySuccess(DEV, "spark", [spark("c", "running")], T0);
-    const text = store.render();
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [spark("a", "running"), spark("b", "running", { createdMs: T0 })],
+      T0,
+    );
+    await store.applySuccess(DEV, "spark", [spark("c", "running")], T0);
+    const text = bodyOf(store);
     expect(text).toContain('job_id="b"');
     expect(text).not.toContain('job_id="a"');
     expect(text).toContain('job_id="c"');
@@ -137,14 +143,14 @@ describe("max_series_per_source", () => {
 });
 
 describe("targets and rendering", () => {
-  it("two targets feeding the same families: HELP and TYPE once, every series labelled with its target", () => {
+  it("two targets feeding the same families: HELP and TYPE once, every series labelled with its target", async () => {
     const { store } = newStore();
     for (const t of [PROD, DEV]) {
-      store.applySuccess(t, "spark", [spark("a", "running")], T0);
-      store.applySuccess(t, "flink", [flink("1", "job_running")], T0);
-      store.applySuccess(t, "dataarts", [dataarts("daily", "scheduling")], T0);
+      await store.applySuccess(t, "spark", [spark("a", "running")], T0);
+      await store.applySuccess(t, "flink", [flink("1", "job_running")], T0);
+      await store.applySuccess(t, "dataarts", [dataarts("daily", "scheduling")], T0);
     }
-    const text = store.render();
+    const text = bodyOf(store);
     const helps = [...text.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]);
     expect(new Set(helps).size).toBe(helps.length);
     for (const family of parseExposition(text)) {
@@ -156,85 +162,90 @@ describe("targets and rendering", () => {
     }
   });
 
-  it("removeTarget drops every series of that target, counters included", () => {
+  it("removeTarget drops every series of that target, counters included", async () => {
     const { store } = newStore();
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    store.applySuccess(DEV, "spark", [spark("a", "running")], T0);
-    store.removeTarget("prod");
-    const text = store.render();
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    await store.applySuccess(DEV, "spark", [spark("a", "running")], T0);
+    await store.removeTarget("prod");
+    const text = bodyOf(store);
     expect(text).not.toContain('target="prod"');
     expect(text).toContain('target="dev"');
     expect(store.targetNames()).toEqual(["dev"]);
   });
 
-  it("a re-added target starts from a new baseline", () => {
+  it("a re-added target starts from a new baseline", async () => {
     const { store } = newStore();
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    store.removeTarget("prod");
-    store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + MIN);
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    await store.removeTarget("prod");
+    await store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + MIN);
     expect(
-      value(store.render(), "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" }),
+      value(bodyOf(store), "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" }),
     ).toBe(0);
   });
 
-  it("caches the body until something changes; the Buffer is the same text", () => {
+  it("serves one publication until something changes", async () => {
     const { store } = newStore();
-    store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
-    const first = store.render();
-    expect(store.render()).toBe(first);
-    expect(store.renderBuffer()).toBe(store.renderBuffer());
-    expect(store.renderBuffer().toString("utf8")).toBe(first);
-    store.applySuccess(PROD, "flink", [flink("1", "job_idle")], T0 + MIN);
-    expect(store.render()).not.toBe(first);
-    expect(store.renderBuffer().toString("utf8")).toBe(store.render());
+    await store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
+    const first = store.writer.current();
+    const text = bodyOf(store);
+    expect(store.writer.current()).toBe(first);
+    await store.applySuccess(PROD, "flink", [flink("1", "job_idle")], T0 + MIN);
+    expect(store.writer.current()).not.toBe(first);
+    expect(bodyOf(store)).not.toBe(text);
+    expect(bodyOf(store)).toContain('status="job_idle"');
   });
 
-  it("a job listed twice in one poll is served once", () => {
+  it("a job listed twice in one poll is served once", async () => {
     const { store, observer } = newStore();
-    store.applySuccess(PROD, "flink", [flink("1", "job_running"), flink("1", "job_running")], T0);
-    expect(() => parseExposition(store.render())).not.toThrow();
+    await store.applySuccess(PROD, "flink", [flink("1", "job_running"), flink("1", "job_running")], T0);
+    expect(() => parseExposition(bodyOf(store))).not.toThrow();
     expect(observer.held.get("prod/flink")).toBe(1);
   });
 
-  it("two jobs whose identities are equal after the 128-character cut are served as one, never as duplicate series", () => {
+  it("two jobs whose identities are equal after the 128-character cut are served as one, never as duplicate series", async () => {
     const { store } = newStore();
     const base = "n".repeat(128);
-    store.applySuccess(
+    await store.applySuccess(
       PROD,
       "dataarts",
       [dataarts(`${base}-a`, "scheduling"), dataarts(`${base}-b`, "paused")],
       T0,
     );
-    store.applySuccess(
+    await store.applySuccess(
       PROD,
       "dataarts",
       [dataarts(`${base}-a`, "scheduling"), dataarts(`${base}-b`, "paused")],
       T0 + MIN,
     );
-    store.applySuccess(PROD, "spark", [spark(`${base}-1`, "running"), spark(`${base}-2`, "running")], T0);
-    const families = parseExposition(store.render());
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [spark(`${base}-1`, "running"), spark(`${base}-2`, "running")],
+      T0,
+    );
+    const families = parseExposition(bodyOf(store));
     const info = families.find((f) => f.name === "huaweicloud_dataarts_job_info");
     expect(info?.samples).toHaveLength(1);
     expect(families.find((f) => f.name === "huaweicloud_dli_spark_job_info")?.samples).toHaveLength(1);
   });
 
-  it("jobs are ordered by identity, whatever order the API listed them in", () => {
+  it("jobs are ordered by identity, whatever order the API listed them in", async () => {
     const a = newStore().store;
     const b = newStore().store;
     const jobs = [flink("3", "job_running"), flink("1", "job_idle"), flink("2", "job_init")];
-    a.applySuccess(PROD, "flink", jobs, T0);
-    b.applySuccess(PROD, "flink", [...jobs].reverse(), T0);
-    expect(a.render()).toBe(b.render());
+    await a.applySuccess(PROD, "flink", jobs, T0);
+    await b.applySuccess(PROD, "flink", [...jobs].reverse(), T0);
+    expect(bodyOf(a)).toBe(bodyOf(b));
   });
 
-  it("old finished spark jobs are remembered past the listing, so a late reappearance is not a second finish", () => {
+  it("old finished spark jobs are remembered past the listing, so a late reappearance is not a second finish", async () => {
     const { store } = newStore({ staleAfterMs: HOUR });
-    store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-    store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + MIN);
-    store.applySuccess(PROD, "spark", [], T0 + 2 * MIN);
-    store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + 3 * MIN);
+    await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
+    await store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + MIN);
+    await store.applySuccess(PROD, "spark", [], T0 + 2 * MIN);
+    await store.applySuccess(PROD, "spark", [spark("a", "success")], T0 + 3 * MIN);
     expect(
-      value(store.render(), "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" }),
+      value(bodyOf(store), "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" }),
     ).toBe(1);
   });
 });

@@ -1,0 +1,131 @@
+// DataArts Factory jobs: long-lived definitions, all served; each new end time of a job's
+// last instance is one finished instance, counted with the status it ended with.
+
+import { CountTable, countRows } from "../../exposition/family.js";
+import { cutLabelValue } from "../../exposition/render.js";
+import { type SourceTracker, STEP_JOBS } from "../tracker.js";
+import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
+import type { DataArtsJob } from "./job.js";
+import {
+  DATAARTS_INSTANCE_STATUSES,
+  DATAARTS_PRECREATED_INSTANCE_STATUSES,
+  dataArtsDropRank,
+  dataArtsStatuses,
+  hasLastInstance,
+  instanceEnded,
+} from "./states.js";
+
+const INSTANCE_KNOWN: readonly string[] = DATAARTS_INSTANCE_STATUSES;
+
+interface Seen {
+  /** workspace, job_name, job_type */
+  labels: readonly string[];
+  status: string;
+  instanceStatus: string;
+  /** End time of the last instance counted (or taken as baseline). */
+  countedEndMs: number | undefined;
+  /** Instance statuses with a counter row for this job. */
+  counterStatuses: Set<string>;
+}
+
+export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggregates> {
+  readonly source = "dataarts" as const;
+  readonly families = dataArtsFamilies;
+  private previous = new Map<string, Seen>();
+  private readonly groups = new Map<string, { workspace: string; jobType: string }>();
+  private jobs = new CountTable();
+  private readonly instancesFinished = new CountTable();
+
+  // The served identity: names equal after the 128-character cut are one series, so one job.
+  key(job: DataArtsJob): string {
+    return JSON.stringify([
+      cutLabelValue(job.workspace),
+      cutLabelValue(job.jobType),
+      cutLabelValue(job.name),
+    ]);
+  }
+
+  *observeSteps(
+    jobs: readonly DataArtsJob[],
+    _nowMs: number,
+    baseline: boolean,
+    keys?: readonly string[],
+  ): Generator<void, string[]> {
+    const unknown: string[] = [];
+    const current = new Map<string, Seen>();
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as (typeof jobs)[number];
+      if (index % STEP_JOBS === STEP_JOBS - 1) yield;
+      const key = keys?.[index] ?? this.key(job);
+      const previous = this.previous.get(key);
+      if (previous === undefined) {
+        const groupKey = JSON.stringify([job.workspace, job.jobType]);
+        if (!this.groups.has(groupKey))
+          this.groups.set(groupKey, { workspace: job.workspace, jobType: job.jobType });
+      }
+      const seen: Seen = previous ?? {
+        labels: [job.workspace, job.name, job.jobType],
+        status: "",
+        instanceStatus: "",
+        countedEndMs: undefined,
+        counterStatuses: new Set(),
+      };
+      if (seen.status !== job.status && !dataArtsStatuses(job.jobType).includes(job.status)) {
+        unknown.push(job.status);
+      }
+      if (
+        hasLastInstance(job) &&
+        seen.instanceStatus !== job.lastInstanceStatus &&
+        !INSTANCE_KNOWN.includes(job.lastInstanceStatus)
+      ) {
+        unknown.push(job.lastInstanceStatus);
+      }
+      if (job.jobType === "BATCH") {
+        for (const status of DATAARTS_PRECREATED_INSTANCE_STATUSES) {
+          if (!seen.counterStatuses.has(status)) {
+            seen.counterStatuses.add(status);
+            this.instancesFinished.ensure([...seen.labels, status]);
+          }
+        }
+      }
+      const endMs = job.lastInstanceEndMs;
+      if (instanceEnded(job) && endMs !== seen.countedEndMs) {
+        // At the baseline the last instance is history: remembered, not counted.
+        if (!baseline) {
+          seen.counterStatuses.add(job.lastInstanceStatus);
+          this.instancesFinished.add([...seen.labels, job.lastInstanceStatus]);
+        }
+        seen.countedEndMs = endMs;
+      }
+      seen.status = job.status;
+      seen.instanceStatus = hasLastInstance(job) ? job.lastInstanceStatus : "";
+      current.set(key, seen);
+    }
+    // A job gone from a complete listing was deleted: its counter rows go with it.
+    // forEach: no [key, value] pair allocated per job, as an entries iterator does.
+    this.previous.forEach((seen, key) => {
+      if (current.has(key)) return;
+      for (const status of seen.counterStatuses) this.instancesFinished.delete([...seen.labels, status]);
+    });
+    this.previous = current;
+    const counts = new CountTable();
+    for (const { workspace, jobType } of this.groups.values()) {
+      for (const status of dataArtsStatuses(jobType)) counts.ensure([workspace, jobType, status]);
+    }
+    countRows(counts, jobs, (job) => [job.workspace, job.jobType, job.status]);
+    this.jobs = counts;
+    return unknown;
+  }
+
+  aggregates(): DataArtsAggregates {
+    return { jobs: this.jobs, instancesFinished: this.instancesFinished };
+  }
+
+  serves(): boolean {
+    return true;
+  }
+
+  dropRank(job: DataArtsJob): readonly [number, number] {
+    return dataArtsDropRank(job);
+  }
+}

@@ -1,0 +1,17 @@
+// DLI Spark batch jobs as one source of the exporter: `GET /v2.0/{project_id}/batches`.
+
+import type { JobSource } from "../source.js";
+import { createSparkSource } from "./api.js";
+import { type SparkAggregates, sparkFamilies } from "./families.js";
+import type { SparkJob } from "./job.js";
+import { sparkProbes } from "./probe.js";
+import { SparkTracker } from "./tracker.js";
+
+export const spark: JobSource<"spark", SparkJob, SparkAggregates> = {
+  name: "spark",
+  enabled: (target) => target.spark.enabled,
+  createSource: createSparkSource,
+  createTracker: (settings) => new SparkTracker(settings),
+  families: sparkFamilies,
+  probes: sparkProbes,
+};
