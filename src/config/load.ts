@@ -7,7 +7,8 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { type Environment, expandEnvironment } from "./env.js";
 import { ConfigError, formatKeyPath, type KeyPath, summariseProblems } from "./errors.js";
-import { configFileSchema, describeIssues } from "./schema.js";
+import { describeIssues } from "./messages.js";
+import { configFileSchema } from "./schema.js";
 import type { ExporterConfig } from "./types.js";
 
 export type { Environment } from "./env.js";

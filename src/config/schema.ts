@@ -1,212 +1,31 @@
-// The configuration file's contract (design/config.md) as a zod schema, and the translation of
-// its issues into messages a user can act on. Every leaf is checked by a small function of ours
-// rather than zod's built-in messages, so each message says what was wrong and what was expected
-// and only ever repeats a value that cannot be a secret.
+// The configuration file's contract (design/config.md) as a zod schema: the tree of keys, each
+// leaf's check and default (checks.ts), the rules across keys, and the mapping of the file's
+// snake_case keys to the resolved ExporterConfig (types.ts). What a zod issue says to the user is
+// messages.ts's business.
 
 import * as z from "zod";
 import { defaultEndpoints } from "../huaweicloud/endpoints.js";
-import { parseDuration } from "./duration.js";
-import { formatKeyPath, type KeyPath } from "./errors.js";
-import { LISTEN_ADDRESS_EXPECTED, parseListenAddress } from "./listen-address.js";
 import {
-  DEFAULT_SCHEDULE,
-  FALLBACK_POLL_INTERVAL_MS,
-  scheduleIntervalMs,
-  scheduleProblem,
-} from "./schedule.js";
-import { parseByteSize } from "./size.js";
+  boolean,
+  byteSize,
+  choice,
+  cronSchedule,
+  duration,
+  httpUrl,
+  integer,
+  leaf,
+  listenAddress,
+  secret,
+  stringList,
+  text,
+  urlPath,
+} from "./checks.js";
+import { DEFAULT_SCHEDULE, FALLBACK_POLL_INTERVAL_MS, scheduleIntervalMs } from "./schedule.js";
 import type { AuthConfig, ExporterConfig, ShardingConfig, TargetConfig } from "./types.js";
 
 export const DEFAULT_METADATA_ENDPOINT = "http://169.254.169.254";
 /** stale_after is this many poll intervals unless set. */
 export const STALE_AFTER_POLL_INTERVALS = 5;
-
-// ---------------------------------------------------------------------------------------------
-// Leaves
-
-class Invalid {
-  constructor(readonly message: string) {}
-}
-
-type Check<T> = (value: unknown) => T | Invalid;
-
-/** How a value looks, without showing it. */
-export function describeKind(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  switch (typeof value) {
-    case "string":
-      return "text";
-    case "number":
-      return "a number";
-    case "boolean":
-      return "true/false";
-    case "object":
-      return "a mapping";
-    default:
-      return typeof value;
-  }
-}
-
-const wrongKind = (value: unknown, expected: string): Invalid =>
-  new Invalid(`${describeKind(value)} given; expected ${expected}`);
-
-/**
- * A leaf whose check sees `undefined` where the key is absent or empty (`key:` in YAML), so the
- * check supplies the default. prefault(null) makes zod run the check for absent keys too.
- */
-function leaf<T>(check: Check<T>) {
-  return z
-    .unknown()
-    .transform((raw, ctx): T => {
-      const result = check(raw === null ? undefined : raw);
-      if (result instanceof Invalid) {
-        ctx.addIssue({ code: "custom", message: result.message });
-        return z.NEVER;
-      }
-      return result;
-    })
-    .prefault(null);
-}
-
-function integer(min: number, max: number, fallback: number): Check<number> {
-  const expected = `a whole number from ${min} to ${max}`;
-  return (value) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number") return wrongKind(value, expected);
-    if (!Number.isInteger(value) || value < min || value > max)
-      return new Invalid(`${value} given; expected ${expected}`);
-    return value;
-  };
-}
-
-function boolean(fallback: boolean): Check<boolean> {
-  return (value) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "boolean") return wrongKind(value, "true or false");
-    return value;
-  };
-}
-
-function choice<const T extends string>(options: readonly T[], fallback: T): Check<T> {
-  const expected = `one of ${options.join(", ")}`;
-  return (value) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "string") return wrongKind(value, expected);
-    if (!(options as readonly string[]).includes(value))
-      return new Invalid(`"${value}" given; expected ${expected}`);
-    return value as T;
-  };
-}
-
-const DURATION_EXPECTED = "a duration such as 30s, 5m, 1h or 1h30m";
-
-/** Milliseconds of a duration; undefined where absent and there is no default. */
-function duration(fallback: string, options?: { allowZero?: boolean }): Check<number>;
-function duration(fallback: undefined, options?: { allowZero?: boolean }): Check<number | undefined>;
-function duration(
-  fallback: string | undefined,
-  options: { allowZero?: boolean } = {},
-): Check<number | undefined> {
-  return (value) => {
-    if (value === undefined) return fallback === undefined ? undefined : parseDuration(fallback);
-    if (typeof value !== "string") return wrongKind(value, DURATION_EXPECTED);
-    const ms = parseDuration(value);
-    if (ms === undefined) return new Invalid(`invalid duration "${value}"; expected ${DURATION_EXPECTED}`);
-    if (ms === 0 && !options.allowZero)
-      return new Invalid(`"${value}" given; expected a duration above zero`);
-    return ms;
-  };
-}
-
-function byteSize(fallback: number): Check<number> {
-  const expected = "a number of bytes or a size such as 512KiB, 64MiB, 1GiB";
-  return (value) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" && typeof value !== "string") return wrongKind(value, expected);
-    const bytes = parseByteSize(value);
-    if (bytes === undefined || bytes < 1024) {
-      return new Invalid(`"${value}" given; expected ${expected}, at least 1KiB`);
-    }
-    return bytes;
-  };
-}
-
-/** Non-empty text matching a pattern; the value is echoed in messages only when `showValue`. */
-function text(options: {
-  expected: string;
-  fallback?: string;
-  pattern?: RegExp;
-  showValue?: boolean;
-  allowEmpty?: boolean;
-}): Check<string> {
-  return (value) => {
-    if (value === undefined) {
-      if (options.fallback !== undefined) return options.fallback;
-      return new Invalid(`missing; expected ${options.expected}`);
-    }
-    if (typeof value !== "string") return wrongKind(value, options.expected);
-    if (value === "" && !options.allowEmpty) return new Invalid(`empty; expected ${options.expected}`);
-    if (value !== "" && options.pattern && !options.pattern.test(value)) {
-      const given = options.showValue ? `"${value}" given` : "invalid value";
-      return new Invalid(`${given}; expected ${options.expected}`);
-    }
-    return value;
-  };
-}
-
-/** A secret (or its file): must be non-empty text; never echoed, even in part. */
-function secret(expected: string): Check<string | undefined> {
-  return (value) => {
-    if (value === undefined) return undefined;
-    if (typeof value !== "string")
-      return wrongKind(value, `${expected} (quote it in YAML if it looks like a number)`);
-    if (value === "") return new Invalid(`empty; expected ${expected}`);
-    return value;
-  };
-}
-
-function httpUrl(expected: string, fallback?: string): Check<string | undefined> {
-  return (value) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "string") return wrongKind(value, expected);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return new Invalid(`"${value}" is not a URL; expected ${expected}`);
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      return new Invalid(`scheme "${url.protocol.slice(0, -1)}" given; expected ${expected}`);
-    }
-    // A URL with user:password would carry a secret into every log line that names the endpoint.
-    if (url.username !== "" || url.password !== "")
-      return new Invalid(`credentials in the URL; expected ${expected}`);
-    if (url.search !== "" || url.hash !== "")
-      return new Invalid(`"${value}" has a query or fragment; expected ${expected}`);
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
-  };
-}
-
-function stringList(options: { expected: string; item: Check<string>; fallback: string[] }): Check<string[]> {
-  return (value) => {
-    if (value === undefined) return options.fallback;
-    if (!Array.isArray(value)) return wrongKind(value, options.expected);
-    const items: string[] = [];
-    for (const [index, item] of value.entries()) {
-      const checked = options.item(item === null ? undefined : item);
-      if (checked instanceof Invalid) return new Invalid(`item ${index + 1}: ${checked.message}`);
-      if (items.includes(checked))
-        return new Invalid(`"${checked}" listed twice; expected ${options.expected}`);
-      items.push(checked);
-    }
-    return items;
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sections
 
 /** A mapping whose keys are exactly `shape`'s; an empty value (`spark:`) counts as `{}`. */
 function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
@@ -214,32 +33,14 @@ function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 }
 
 const serverSchema = section({
-  listen_address: leaf((value) => {
-    const checked = text({ expected: LISTEN_ADDRESS_EXPECTED, fallback: "0.0.0.0:9873" })(value);
-    if (checked instanceof Invalid) return checked;
-    const parsed = parseListenAddress(checked);
-    return "problem" in parsed
-      ? new Invalid(`"${checked}": ${parsed.problem}; expected ${LISTEN_ADDRESS_EXPECTED}`)
-      : checked;
-  }),
-  metrics_path: leaf(
-    text({
-      expected: "a URL path starting with /, e.g. /metrics",
-      fallback: "/metrics",
-      pattern: /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/,
-      showValue: true,
-    }),
-  ),
+  listen_address: leaf(listenAddress("0.0.0.0:9873")),
+  metrics_path: leaf(urlPath("a URL path starting with /, e.g. /metrics", "/metrics")),
   web_config_file: leaf(text({ expected: "a file path", fallback: "", allowEmpty: true })),
   unauthenticated_paths: leaf(
     stringList({
       expected: "a list of distinct URL paths starting with /",
       fallback: ["/healthz"],
-      item: text({
-        expected: "a URL path starting with /, e.g. /healthz",
-        pattern: /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/,
-        showValue: true,
-      }),
+      item: urlPath("a URL path starting with /, e.g. /healthz"),
     }),
   ),
 }).transform((s): ExporterConfig["server"] => ({
@@ -250,19 +51,7 @@ const serverSchema = section({
 }));
 
 const pollSchema = section({
-  schedule: leaf((value) => {
-    const checked = text({
-      expected: 'a node-cron expression, e.g. "0 * * * * *"',
-      fallback: DEFAULT_SCHEDULE,
-    })(value);
-    if (checked instanceof Invalid) return checked;
-    const problem = scheduleProblem(checked);
-    return problem === undefined
-      ? checked
-      : new Invalid(
-          `invalid cron expression "${checked}" (${problem}); expected 5 or 6 fields (seconds first), e.g. "0 * * * * *" for every minute`,
-        );
-  }),
+  schedule: leaf(cronSchedule(DEFAULT_SCHEDULE)),
   request_timeout: leaf(duration("30s")),
   concurrency: leaf(integer(1, 64, 4)),
   page_size: leaf(integer(1, 1000, 100)),
@@ -427,17 +216,14 @@ const targetSchema = section({
         item: text({ expected: "a workspace id", pattern: /^[A-Za-z0-9_.-]+$/, showValue: true }),
       }),
     ),
-    job_types: leaf((value) => {
-      const expected = "a non-empty list of BATCH and/or REAL_TIME";
-      const list = stringList({
-        expected,
+    job_types: leaf(
+      stringList({
+        expected: "a non-empty list of BATCH and/or REAL_TIME",
         fallback: ["BATCH", "REAL_TIME"],
         item: choice(["BATCH", "REAL_TIME"] as const, "BATCH"),
-      })(value);
-      if (list instanceof Invalid) return list;
-      if (list.length === 0) return new Invalid(`empty list; expected ${expected}`);
-      return list as Array<"BATCH" | "REAL_TIME">;
-    }),
+        nonEmpty: true,
+      }),
+    ),
     pagination: leaf(choice(["auto", "page", "offset"] as const, "auto")),
   }),
 }).transform((t): TargetConfig => {
@@ -492,128 +278,3 @@ export const configFileSchema = z
     sharding: shardingSchema,
   })
   .transform((c): ExporterConfig => c);
-
-// ---------------------------------------------------------------------------------------------
-// Walking the schema: documented keys, allowed keys for "unknown key" messages
-
-type AnySchema = z.core.$ZodType;
-
-/** The object or array behind wrappers (preprocess, transform, prefault), if any. */
-function container(schema: AnySchema): AnySchema | undefined {
-  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
-  switch (def.type) {
-    case "object":
-    case "array":
-      return schema;
-    case "pipe":
-      return container(def.in as AnySchema) ?? container(def.out as AnySchema);
-    case "default":
-    case "prefault":
-    case "optional":
-    case "nullable":
-      return container(def.innerType as AnySchema);
-    default:
-      return undefined;
-  }
-}
-
-function shapeOf(schema: AnySchema): Record<string, AnySchema> | undefined {
-  const found = container(schema);
-  if (found?._zod.def.type !== "object") return undefined;
-  return (found._zod.def as unknown as { shape: Record<string, AnySchema> }).shape;
-}
-
-function elementOf(schema: AnySchema): AnySchema | undefined {
-  const found = container(schema);
-  if (found?._zod.def.type !== "array") return undefined;
-  return (found._zod.def as unknown as { element: AnySchema }).element;
-}
-
-/** Every key of the file as documented: `server.listen_address`, `targets[].spark.lookback`, ... */
-export function schemaKeyPaths(schema: AnySchema = configFileSchema, prefix = ""): string[] {
-  const shape = shapeOf(schema);
-  if (!shape) return [];
-  const paths: string[] = [];
-  for (const [key, child] of Object.entries(shape)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    const element = elementOf(child);
-    const nested = element ? schemaKeyPaths(element, `${path}[]`) : schemaKeyPaths(child, path);
-    paths.push(path, ...nested);
-  }
-  return paths;
-}
-
-function allowedKeysAt(path: KeyPath): string[] {
-  let schema: AnySchema | undefined = configFileSchema;
-  for (const segment of path) {
-    if (!schema) return [];
-    schema = typeof segment === "number" ? elementOf(schema) : shapeOf(schema)?.[segment];
-  }
-  return schema ? Object.keys(shapeOf(schema) ?? {}) : [];
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
-function valueAt(root: unknown, path: KeyPath): unknown {
-  let value = root;
-  for (const segment of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string | number, unknown>)[segment];
-  }
-  return value;
-}
-
-const CONTAINER_EXPECTED: Record<string, string> = {
-  object: "a mapping of keys",
-  array: "a list",
-};
-
-/** One `key.path: what was wrong; expected ...` line per issue; never repeats a secret. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  const problems: string[] = [];
-  for (const issue of issues) {
-    const path = issue.path as KeyPath;
-    if (issue.code === "unrecognized_keys") {
-      const allowed = allowedKeysAt(path);
-      for (const key of issue.keys) {
-        // Under auth, a mangled line can put a secret where a key should be: name only key-like text.
-        if (path.includes("auth") && !/^[a-z][a-z_]{0,39}$/.test(key)) {
-          problems.push(
-            `${formatKeyPath(path)}: an unknown key (not shown: it may hold a secret); expected one of ${allowed.join(", ")}`,
-          );
-          continue;
-        }
-        const close = allowed.find((candidate) => editDistance(candidate, key) <= 2);
-        const hint = close ? `did you mean ${close}? ` : "";
-        problems.push(
-          `${formatKeyPath([...path, key])}: unknown key; ${hint}expected one of ${allowed.join(", ")}`,
-        );
-      }
-    } else if (issue.code === "invalid_type") {
-      const value = valueAt(input, path);
-      const expected =
-        path.length === 0
-          ? "a mapping with at least a targets list"
-          : path[path.length - 1] === "targets"
-            ? "a list of targets"
-            : (CONTAINER_EXPECTED[issue.expected] ?? issue.expected);
-      const what = value === undefined ? "missing" : `${describeKind(value)} given`;
-      problems.push(`${formatKeyPath(path)}: ${what}; expected ${expected}`);
-    } else {
-      problems.push(`${formatKeyPath(path)}: ${issue.message}`);
-    }
-  }
-  return problems;
-}

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
-import { schemaKeyPaths } from "../../src/config/schema.js";
+import { schemaKeyPaths } from "../../src/config/messages.js";
 
 const docs = readFileSync(new URL("../../docs/configuration.md", import.meta.url), "utf8");
 const example = readFileSync(new URL("../../examples/config.yml", import.meta.url), "utf8");
