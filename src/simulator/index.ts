@@ -8,15 +8,15 @@ import type { AddressInfo } from "node:net";
 import {
   type ApiAnswer,
   dliError,
-  listDataArtsJobs,
-  listFlinkJobs,
-  listSparkBatches,
+  gatewayError,
   type PageBending,
   type PageSizeCaps,
-  showSparkBatch,
-} from "./api.js";
+} from "./api/answers.js";
+import { listDataArtsJobs } from "./api/dataarts.js";
+import { listFlinkJobs } from "./api/flink.js";
+import { DATAARTS_MAX_RETURNED, type DataArtsOffsetMode, FLINK_MAX_LIMIT } from "./api/paging.js";
+import { listSparkBatches, showSparkBatch } from "./api/spark.js";
 import { type ApiName, type FaultRule, FaultSet, type FaultState, parseFaultRule } from "./faults.js";
-import { DATAARTS_MAX_RETURNED, type DataArtsOffsetMode, FLINK_MAX_LIMIT } from "./paging.js";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type SimulatorCredentials, verifyRequest } from "./signature.js";
 import {
   type ChurnSettings,
@@ -188,10 +188,6 @@ function matchRoute(path: string): Route | undefined {
     }
   }
   return undefined;
-}
-
-function gatewayError(status: number, code: string, message: string, requestId: string): ApiAnswer {
-  return { status, body: { error_code: code, error_msg: message, request_id: requestId } };
 }
 
 /** A realistic body for a bare HTTP status fault. */
