@@ -18,27 +18,16 @@ import { DATAARTS_MAX_RETURNED, type DataArtsOffsetMode, FLINK_MAX_LIMIT } from 
 import { listSparkBatches, showSparkBatch } from "./api/spark.js";
 import { type ApiName, type FaultRule, FaultSet, type FaultState, parseFaultRule } from "./faults.js";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type SimulatorCredentials, verifyRequest } from "./signature.js";
-import {
-  type ChurnSettings,
-  type DataArtsJobRecord,
-  type DataArtsJobType,
-  DEFAULT_CHURN,
-  type FlinkJobRecord,
-  type JobCounts,
-  type SparkSession,
-  World,
-} from "./world.js";
+import { type ChurnSettings, DEFAULT_CHURN } from "./world/churn.js";
+import type { DataArtsJobRecord, DataArtsJobType, FlinkJobRecord, SparkSession } from "./world/jobs.js";
+import { type JobCounts, World } from "./world/world.js";
 
 export type { ApiName, FaultApi, FaultKind, FaultRule, FaultState } from "./faults.js";
 export type { SimulatorCredentials } from "./signature.js";
-export type {
-  ChurnSettings,
-  DataArtsJobRecord,
-  DataArtsJobType,
-  FlinkJobRecord,
-  SparkSession,
-} from "./world.js";
-export { DEFAULT_CHURN, FLINK_STATUSES } from "./world.js";
+export type { ChurnSettings } from "./world/churn.js";
+export { DEFAULT_CHURN } from "./world/churn.js";
+export type { DataArtsJobRecord, DataArtsJobType, FlinkJobRecord, SparkSession } from "./world/jobs.js";
+export { FLINK_STATUSES } from "./world/jobs.js";
 
 export const DEFAULT_PROJECT_ID = "5f1c3e7a9b2d4c6e8f0a1b2c3d4e5f60";
 export const DEFAULT_CREDENTIALS: SimulatorCredentials = {

@@ -7,8 +7,8 @@ import { listFlinkJobs } from "../../src/simulator/api/flink.js";
 import { dataartsFirstRecord, ParamError, pickPage, readInt } from "../../src/simulator/api/paging.js";
 import { listSparkBatches } from "../../src/simulator/api/spark.js";
 import { FaultSet, parseFaultRule } from "../../src/simulator/faults.js";
-import { SortedStore } from "../../src/simulator/store.js";
-import { World } from "../../src/simulator/world.js";
+import { SortedStore } from "../../src/simulator/world/store.js";
+import { World } from "../../src/simulator/world/world.js";
 
 describe("pickPage", () => {
   const items = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

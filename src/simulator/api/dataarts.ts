@@ -1,6 +1,7 @@
 // DataArts Factory: the job list of one workspace, from the world in the API page's field names.
 
-import type { DataArtsJobRecord, DataArtsJobType, World } from "../world.js";
+import type { DataArtsJobRecord, DataArtsJobType } from "../world/jobs.js";
+import type { World } from "../world/world.js";
 import { type ApiAnswer, dlfError, type PageBending, type PageSizeCaps } from "./answers.js";
 import {
   DATAARTS_ACCEPTED_LIMIT,

@@ -1,6 +1,7 @@
 // DLI Flink: the job list, from the world in the API page's field names.
 
-import type { FlinkJobRecord, World } from "../world.js";
+import type { FlinkJobRecord } from "../world/jobs.js";
+import type { World } from "../world/world.js";
 import { type ApiAnswer, dliError, type PageBending, type PageSizeCaps } from "./answers.js";
 import { FLINK_DEFAULT_LIMIT, ParamError, pickPage, readInt } from "./paging.js";
 

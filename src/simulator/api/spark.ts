@@ -1,7 +1,8 @@
 // DLI Spark: the batch list and the details call, from the world in the API page's field names.
 // The HTTP layer decides how the bytes travel (and whether a fault spoils them).
 
-import type { SparkSession, World } from "../world.js";
+import type { SparkSession } from "../world/jobs.js";
+import type { World } from "../world/world.js";
 import { type ApiAnswer, dliError, type PageBending, type PageSizeCaps } from "./answers.js";
 import { ParamError, pickPage, readInt, SPARK_DEFAULT_SIZE } from "./paging.js";
 
