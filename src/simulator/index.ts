@@ -5,71 +5,31 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  type ApiAnswer,
-  dliError,
-  gatewayError,
-  type PageBending,
-  type PageSizeCaps,
-} from "./api/answers.js";
+import { type ApiAnswer, dliError, gatewayError, type PageBending } from "./api/answers.js";
 import { listDataArtsJobs } from "./api/dataarts.js";
 import { listFlinkJobs } from "./api/flink.js";
-import { DATAARTS_MAX_RETURNED, type DataArtsOffsetMode, FLINK_MAX_LIMIT } from "./api/paging.js";
 import { listSparkBatches, showSparkBatch } from "./api/spark.js";
 import { type ApiName, type FaultRule, FaultSet, type FaultState, parseFaultRule } from "./faults.js";
-import { DEFAULT_MAX_CLOCK_SKEW_MS, type SimulatorCredentials, verifyRequest } from "./signature.js";
-import { type ChurnSettings, DEFAULT_CHURN } from "./world/churn.js";
-import type { DataArtsJobRecord, DataArtsJobType, FlinkJobRecord, SparkSession } from "./world/jobs.js";
-import { type JobCounts, World } from "./world/world.js";
+import {
+  type DataArtsControl,
+  dataartsControl,
+  type FlinkControl,
+  flinkControl,
+  type SparkControl,
+  sparkControl,
+} from "./job-control.js";
+import { resolveSettings, resolveWorldOptions, type SimulatorOptions } from "./options.js";
+import { type SimulatorCredentials, verifyRequest } from "./signature.js";
+import { World } from "./world/world.js";
 
 export type { ApiName, FaultApi, FaultKind, FaultRule, FaultState } from "./faults.js";
+export type { DataArtsControl, FlinkControl, SparkControl } from "./job-control.js";
+export { DEFAULT_CREDENTIALS, DEFAULT_PROJECT_ID, type SimulatorOptions } from "./options.js";
 export type { SimulatorCredentials } from "./signature.js";
 export type { ChurnSettings } from "./world/churn.js";
 export { DEFAULT_CHURN } from "./world/churn.js";
 export type { DataArtsJobRecord, DataArtsJobType, FlinkJobRecord, SparkSession } from "./world/jobs.js";
 export { FLINK_STATUSES } from "./world/jobs.js";
-
-export const DEFAULT_PROJECT_ID = "5f1c3e7a9b2d4c6e8f0a1b2c3d4e5f60";
-export const DEFAULT_CREDENTIALS: SimulatorCredentials = {
-  accessKey: "SIMULATORACCESSKEY00",
-  secretKey: "simulator-secret-key-not-a-real-one",
-};
-
-export interface SimulatorOptions {
-  /** 0 (default) picks a free port. The server listens on 127.0.0.1 only. */
-  port?: number;
-  projectId?: string;
-  /** Requests must be signed with these. */
-  credentials?: SimulatorCredentials;
-  /** Extra DataArts workspace ids; the default workspace (no or empty header) exists besides them. */
-  workspaces?: readonly string[];
-  /** false: no default workspace, so a request without the header gets the DLF error. */
-  defaultWorkspace?: boolean;
-  /** Jobs generated at start (DataArts: per workspace and job type). */
-  jobs?: { spark?: number; flink?: number; dataarts?: { BATCH?: number; REAL_TIME?: number } };
-  /** Start with no jobs at all (tests then add exactly what they need). */
-  empty?: boolean;
-  /** What DataArts `offset` means: the page index, as the docs say (default), or a record offset. */
-  dataartsOffset?: DataArtsOffsetMode;
-  /** Caps on size/limit; defaults: spark 1000 (undocumented), flink 100 and dataarts 100 (docs). */
-  maxPageSize?: number | Partial<PageSizeCaps>;
-  /** Added before every API answer. */
-  latencyMs?: number;
-  seed?: number;
-  /** Server time for the signature check (default Date.now). */
-  clock?: () => number;
-  /** World time at start (default: clock()). The world then moves only through tick(). */
-  worldStartMs?: number;
-  /** false: tick() moves the clock but no job changes; an object overrides default rates. */
-  churn?: boolean | Partial<ChurnSettings>;
-  /** Real-time interval at which the world ticks by itself (demo); off by default. */
-  autoTickMs?: number;
-  maxClockSkewMs?: number;
-  /** Spread of initial Spark creation times (default 20 h, inside a 24 h lookback). */
-  sparkHistoryMs?: number;
-  /** Entries kept in the request log (default 10,000; counters are never trimmed). */
-  requestLogLimit?: number;
-}
 
 export interface RequestLogEntry {
   seq: number;
@@ -90,32 +50,6 @@ export interface RequestCounts {
   total: number;
   byApi: Record<ApiName | "unknown", number>;
   byStatus: Record<string, number>;
-}
-
-export interface SparkControl {
-  list(): SparkSession[];
-  get(id: string): SparkSession | undefined;
-  /** Creates (id generated when absent) or merges into an existing job; the job is pinned. */
-  upsert(fields: Partial<SparkSession>): SparkSession;
-  update(id: string, fields: Partial<SparkSession>): SparkSession;
-  remove(id: string): boolean;
-}
-
-export interface FlinkControl {
-  list(): FlinkJobRecord[];
-  get(jobId: number): FlinkJobRecord | undefined;
-  upsert(fields: Partial<FlinkJobRecord>): FlinkJobRecord;
-  update(jobId: number, fields: Partial<FlinkJobRecord>): FlinkJobRecord;
-  remove(jobId: number): boolean;
-}
-
-export interface DataArtsControl {
-  workspaces(): string[];
-  list(workspace?: string, jobType?: DataArtsJobType): DataArtsJobRecord[];
-  get(workspace: string, name: string): DataArtsJobRecord | undefined;
-  upsert(workspace: string, fields: Partial<DataArtsJobRecord> & { name: string }): DataArtsJobRecord;
-  update(workspace: string, name: string, fields: Partial<DataArtsJobRecord>): DataArtsJobRecord;
-  remove(workspace: string, name: string): boolean;
 }
 
 export interface Simulator {
@@ -218,45 +152,14 @@ function queryRecord(params: URLSearchParams): Record<string, string | string[]>
   return out;
 }
 
-function resolveCaps(option: SimulatorOptions["maxPageSize"]): PageSizeCaps {
-  const caps: PageSizeCaps = { spark: 1000, flink: FLINK_MAX_LIMIT, dataarts: DATAARTS_MAX_RETURNED };
-  if (typeof option === "number") return { spark: option, flink: option, dataarts: option };
-  return { ...caps, ...option };
-}
-
 const JSON_TYPE = "application/json;charset=UTF-8";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const projectId = options.projectId ?? DEFAULT_PROJECT_ID;
-  const credentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
-  const clock = options.clock ?? Date.now;
-  const caps = resolveCaps(options.maxPageSize);
-  const offsetMode = options.dataartsOffset ?? "page";
-  const latencyMs = options.latencyMs ?? 0;
-  const logLimit = options.requestLogLimit ?? 10_000;
-  const workspaceIds = [...new Set(options.workspaces ?? [])].filter((w) => w !== "");
-  if (options.defaultWorkspace !== false) workspaceIds.unshift("");
-  const counts: JobCounts = {
-    spark: options.jobs?.spark ?? 60,
-    flink: options.jobs?.flink ?? 25,
-    dataarts: {
-      BATCH: options.jobs?.dataarts?.BATCH ?? 20,
-      REAL_TIME: options.jobs?.dataarts?.REAL_TIME ?? 6,
-    },
-  };
-  const churn: ChurnSettings | false =
-    options.churn === false
-      ? false
-      : { ...DEFAULT_CHURN, ...(typeof options.churn === "object" ? options.churn : {}) };
-  const world = new World({
-    seed: options.seed ?? 1,
-    startMs: options.worldStartMs ?? clock(),
-    counts: options.empty ? { spark: 0, flink: 0, dataarts: { BATCH: 0, REAL_TIME: 0 } } : counts,
-    workspaces: workspaceIds,
-    churn,
-    sparkHistoryMs: options.sparkHistoryMs ?? 20 * 3_600_000,
-  });
+  const settings = resolveSettings(options);
+  const { projectId, credentials, clock, caps, offsetMode, latencyMs, maxClockSkewMs } = settings;
+  const logLimit = settings.requestLogLimit;
+  const world = new World(resolveWorldOptions(options, clock));
   const faults = new FaultSet();
   let log: RequestLogEntry[] = [];
   let seq = 0;
@@ -448,7 +351,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ) => {
     const verdict = verifyRequest(
       { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body },
-      { credentials, nowMs: clock(), maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS },
+      { credentials, nowMs: clock(), maxClockSkewMs },
     );
     if (!verdict.ok) return deliver(res, entry, gatewayError(401, verdict.code, verdict.message, requestId));
     const headerProject = req.headers["x-project-id"];
@@ -631,160 +534,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     autoTick.unref();
   }
 
-  // --- In-process control ------------------------------------------------------------------
-
-  const copySpark = (j: SparkSession): SparkSession => ({
-    ...j,
-    log: [...j.log],
-    appId: Array.isArray(j.appId) ? [...j.appId] : j.appId,
-  });
-
-  const spark: SparkControl = {
-    list: () => world.spark.all().map(copySpark),
-    get: (id) => {
-      const j = world.spark.get(id);
-      return j ? copySpark(j) : undefined;
-    },
-    upsert: (fields) => {
-      const existing = fields.id ? world.spark.get(fields.id) : undefined;
-      const id = fields.id ?? randomUUID();
-      const queue = fields.queue ?? existing?.queue ?? "default";
-      const base: SparkSession = existing ?? {
-        id,
-        state: "running",
-        appId: "",
-        log: [],
-        sc_type: "A",
-        cluster_name: queue,
-        queue,
-        create_time: world.now,
-        update_time: world.now,
-        duration: 0,
-        name: `job-${id.slice(0, 8)}`,
-        owner: "tester",
-        proxyUser: "tester",
-        kind: "spark",
-        image: "",
-        req_body: "{}",
-        feature: "basic",
-        spark_version: "3.3.1",
-      };
-      const job = { ...base, ...fields, id };
-      world.pinSpark(id);
-      world.spark.put(job);
-      return copySpark(job);
-    },
-    update: (id, fields) => {
-      if (!world.spark.get(id)) throw new Error(`no Spark batch ${id}`);
-      return spark.upsert({ ...fields, id });
-    },
-    remove: (id) => {
-      world.pinSpark(id);
-      return world.spark.delete(id);
-    },
-  };
-
-  const flink: FlinkControl = {
-    list: () => world.flink.all().map((j) => ({ ...j })),
-    get: (jobId) => {
-      const j = world.flink.get(String(jobId));
-      return j ? { ...j } : undefined;
-    },
-    upsert: (fields) => {
-      const jobId = fields.job_id ?? world.allocateFlinkId();
-      const existing = world.flink.get(String(jobId));
-      const base: FlinkJobRecord = existing ?? {
-        job_id: jobId,
-        name: `flink-${jobId}`,
-        desc: "",
-        user_name: "tester",
-        job_type: "flink_opensource_sql_job",
-        status: "job_running",
-        status_desc: "",
-        create_time: world.now,
-        start_time: world.now,
-        duration: 0,
-        queue_name: "default",
-        restart_times: 0,
-        root_id: -1,
-        graph_editor_enabled: false,
-        has_savepoint: false,
-        update_time: world.now,
-        user_id: "0".repeat(32),
-        run_mode: "exclusive_cluster",
-      };
-      const job = { ...base, ...fields, job_id: jobId };
-      world.pinFlink(jobId);
-      world.flink.put(job);
-      return { ...job };
-    },
-    update: (jobId, fields) => {
-      if (!world.flink.get(String(jobId))) throw new Error(`no Flink job ${jobId}`);
-      return flink.upsert({ ...fields, job_id: jobId });
-    },
-    remove: (jobId) => {
-      world.pinFlink(jobId);
-      return world.flink.delete(String(jobId));
-    },
-  };
-
-  const workspaceOf = (id: string) => {
-    const ws = world.workspaces.get(id);
-    if (!ws) throw new Error(`no DataArts workspace '${id}' (configure it in options.workspaces)`);
-    return ws;
-  };
-
-  const dataarts: DataArtsControl = {
-    workspaces: () => [...world.workspaces.keys()],
-    list: (workspace = "", jobType) => {
-      const ws = workspaceOf(workspace);
-      const types: DataArtsJobType[] = jobType ? [jobType] : ["BATCH", "REAL_TIME"];
-      return types.flatMap((t) => ws.byType[t].all().map((j) => ({ ...j })));
-    },
-    get: (workspace, name) => {
-      const j = workspaceOf(workspace).get(name);
-      return j ? { ...j } : undefined;
-    },
-    upsert: (workspace, fields) => {
-      const ws = workspaceOf(workspace);
-      const existing = ws.get(fields.name);
-      const jobType = fields.jobType ?? existing?.jobType ?? "BATCH";
-      const base: DataArtsJobRecord = existing ?? {
-        name: fields.name,
-        jobType,
-        owner: "tester",
-        priority: 0,
-        status: jobType === "BATCH" ? "SCHEDULING" : "NORMAL",
-        createUser: "tester",
-        createTime: world.now,
-        startTime: world.now,
-        lastUpdateTime: world.now,
-        lastUpdateUser: "tester",
-        path: "/",
-        singleNodeJobFlag: false,
-      };
-      const job: DataArtsJobRecord = { ...base, ...fields, jobType };
-      if (existing) {
-        world.pinDataArts(existing);
-        ws.byType[existing.jobType].delete(existing.name);
-      }
-      ws.byType[jobType].put(job);
-      return { ...job };
-    },
-    update: (workspace, name, fields) => {
-      if (!workspaceOf(workspace).get(name))
-        throw new Error(`no DataArts job '${name}' in workspace '${workspace}'`);
-      return dataarts.upsert(workspace, { ...fields, name });
-    },
-    remove: (workspace, name) => {
-      const ws = workspaceOf(workspace);
-      const existing = ws.get(name);
-      if (!existing) return false;
-      world.pinDataArts(existing);
-      return ws.byType[existing.jobType].delete(name);
-    },
-  };
-
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -793,9 +542,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     now: () => world.now,
     tick: (ms) => world.tick(ms),
     reset: (opts) => world.resetTo(opts?.empty ?? false),
-    spark,
-    flink,
-    dataarts,
+    spark: sparkControl(world),
+    flink: flinkControl(world),
+    dataarts: dataartsControl(world),
     faults: {
       add: (rule) => faults.add(rule),
       remove: (id) => faults.remove(id),
