@@ -1,5 +1,9 @@
 // Faults injected on demand, in-process or over HTTP, so tests and benchmarks can make the fake
-// API fail the ways the real one does (gateway errors, throttling, broken bodies, lying pages).
+// API fail the ways the real one does (gateway errors, throttling, broken bodies, lying pages):
+// the rules and how a request matches one, then what a fault does before the handler runs.
+// Transport faults (drip, reset, invalid_json, huge_body) act on the way out, in delivery.ts.
+
+import { type ApiAnswer, dliError, gatewayError, type PageBending } from "./api/answers.js";
 
 export const FAULT_APIS = ["spark", "spark_details", "flink", "dataarts", "any"] as const;
 export type FaultApi = (typeof FAULT_APIS)[number];
@@ -147,4 +151,100 @@ function matches(rule: FaultRule, facts: RequestFacts): boolean {
     if (actual === null || actual !== String(expected)) return false;
   }
   return true;
+}
+
+// --- What a fault does before the handler runs ---------------------------------------------
+
+/** Answer in the handler's place, never answer, or let the handler answer a bent page. */
+export type FaultOutcome = { answer: ApiAnswer } | { hang: true } | { bend: PageBending };
+
+export function faultOutcome(fault: FaultState | undefined, requestId: string): FaultOutcome {
+  switch (fault?.kind) {
+    case "status":
+      return { answer: statusAnswer(fault.status ?? 500, requestId) };
+    case "dli_0999":
+      return { answer: dliError("DLI.0999", "Server system error.") };
+    case "throttle":
+      return {
+        answer: gatewayError(
+          429,
+          "APIG.0308",
+          "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute",
+          requestId,
+        ),
+      };
+    case "auth":
+      return {
+        answer: gatewayError(
+          401,
+          "APIG.0301",
+          "Incorrect IAM authentication information: verify aksk signature fail",
+          requestId,
+        ),
+      };
+    case "forbidden":
+      return {
+        answer: gatewayError(
+          403,
+          "APIG.0302",
+          "The IAM user is not authorized to access the API.",
+          requestId,
+        ),
+      };
+    case "hang":
+      return { hang: true };
+    case "not_success":
+      return {
+        answer: {
+          status: 200,
+          body: {
+            is_success: "false",
+            message: "Failed to query the job list.",
+            job_list: { total_count: 0, jobs: [] },
+          },
+        },
+      };
+    case "wrong_shape":
+      return { bend: { wrongShape: true } };
+    case "total_lies":
+      return { bend: { totalDelta: fault.delta ?? 1 } };
+    case "ignore_offset":
+      return { bend: { ignoreOffset: true } };
+    case "duplicate_page":
+      return { bend: { duplicatePage: true } };
+    case "empty_page":
+      return { bend: { emptyPage: true } };
+    default:
+      return { bend: {} }; // no fault, or a transport fault: the handler answers as usual
+  }
+}
+
+/** A realistic body for a bare HTTP status fault. */
+function statusAnswer(status: number, requestId: string): ApiAnswer {
+  switch (status) {
+    case 500:
+      return gatewayError(500, "APIG.9999", "System error.", requestId);
+    case 502:
+      return gatewayError(502, "APIG.0202", "Backend unavailable.", requestId);
+    case 503:
+      return gatewayError(
+        503,
+        "APIG.0202",
+        "Backend unavailable: service is busy, please try again later.",
+        requestId,
+      );
+    case 504:
+      return gatewayError(504, "APIG.0201", "Backend timeout.", requestId);
+    case 404:
+      return gatewayError(
+        404,
+        "APIG.0101",
+        "The API does not exist or has not been published in the environment.",
+        requestId,
+      );
+    default:
+      return status >= 500
+        ? gatewayError(status, "APIG.9999", "System error.", requestId)
+        : gatewayError(status, "APIG.0201", "API request error.", requestId);
+  }
 }

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { encodeUrl, sdkSign, signedGet, signedJson } from "./simulator-signed-fetch.js";
+import { encodeUrl, sdkSign, signedGet, signedJson } from "./signed-fetch.js";
 
 let sim: Simulator;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type FaultRule, type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { signedGet, signedJson } from "./simulator-signed-fetch.js";
+import { signedGet, signedJson } from "./signed-fetch.js";
 
 let sim: Simulator;
 beforeAll(async () => {

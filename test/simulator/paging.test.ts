@@ -2,11 +2,13 @@
 // as tables.
 
 import { describe, expect, test } from "vitest";
-import { listDataArtsJobs, listFlinkJobs, listSparkBatches } from "../../src/simulator/api.js";
+import { listDataArtsJobs } from "../../src/simulator/api/dataarts.js";
+import { listFlinkJobs } from "../../src/simulator/api/flink.js";
+import { dataartsFirstRecord, ParamError, pickPage, readInt } from "../../src/simulator/api/paging.js";
+import { listSparkBatches } from "../../src/simulator/api/spark.js";
 import { FaultSet, parseFaultRule } from "../../src/simulator/faults.js";
-import { dataartsFirstRecord, ParamError, pickPage, readInt } from "../../src/simulator/paging.js";
-import { SortedStore } from "../../src/simulator/store.js";
-import { World } from "../../src/simulator/world.js";
+import { SortedStore } from "../../src/simulator/world/store.js";
+import { World } from "../../src/simulator/world/world.js";
 
 describe("pickPage", () => {
   const items = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

@@ -17,7 +17,7 @@ import {
   type ReceivedRequest,
   verifyRequest,
 } from "../../src/simulator/signature.js";
-import { encodeUrl } from "../integration/simulator-signed-fetch.js";
+import { encodeUrl } from "./signed-fetch.js";
 
 const official = { accessKey: "AccessKey", secretKey: "SecretKey" };
 
