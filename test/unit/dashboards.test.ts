@@ -396,6 +396,28 @@ describe("failed states: one set per source, the same in every panel and alert",
     expect(usedIn.get(DATAARTS_FAILED_REAL_TIME_STATUSES)).toEqual(new Set([OVERVIEW, "hwc-jobs-dataarts"]));
   });
 
+  it("the query recipes of docs/metrics.md name the same sets", () => {
+    const markdown = readFileSync(join(REPO_ROOT, "docs/metrics.md"), "utf8");
+    const recipes = markdown.slice(
+      markdown.indexOf("\n## Query recipes\n"),
+      markdown.indexOf("\n## Example queries\n"),
+    );
+    const exprs = [...recipes.matchAll(/```promql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(exprs.length).toBeGreaterThanOrEqual(3);
+    let checked = 0;
+    for (const expr of exprs) {
+      for (const { metric, matchers } of selectorsWithValues(expr)) {
+        const failed = failedSetOf(metric, matchers);
+        for (const m of matchers.filter((x) => x.label === failed?.label)) {
+          if (!failed || !m.values.some((v) => failed.set.includes(v))) continue;
+          expect(sorted(m.values), expr).toEqual(sorted(failed.set));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
   it("the alert rules name the same sets", () => {
     const states = (expr: string, metric: string, label: string) =>
       positiveMatchers(expr, metric).map((ms) => ms.find((m) => m.label === label)?.values ?? []);
