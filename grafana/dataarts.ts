@@ -6,6 +6,7 @@ import {
   BY_PROJECT,
   BY_WORKSPACE,
   badCount,
+  DURATION_UNIT,
   dashboard,
   datasourceVariable,
   increaseInRange,
@@ -19,11 +20,17 @@ import {
   targetAndProject,
   timeseries,
 } from "./panels.js";
+import {
+  DATAARTS_FAILED_INSTANCE_STATUSES,
+  DATAARTS_FAILED_REAL_TIME_STATUSES,
+  describeStates,
+  matchStates,
+} from "./states.js";
 
 export const DATAARTS_UID = "hwc-jobs-dataarts";
 
-/** Last-instance statuses that mean the last run went wrong. */
-export const DATAARTS_FAILED_INSTANCE = "fail|running-exception";
+const FAILED_INSTANCE = matchStates("status", DATAARTS_FAILED_INSTANCE_STATUSES);
+const FAILED_REAL_TIME = matchStates("status", DATAARTS_FAILED_REAL_TIME_STATUSES);
 
 export function dataartsDashboard(): DashboardBuilder {
   return dashboard({
@@ -54,18 +61,24 @@ export function dataartsDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
-      stat("Real-time jobs in exception", "REAL_TIME jobs in `exception`.", { x: 12, y: 0, w: 6, h: 4 })
+      stat(
+        "Real-time jobs in exception",
+        `REAL_TIME jobs in ${describeStates(DATAARTS_FAILED_REAL_TIME_STATUSES)}.`,
+        { x: 12, y: 0, w: 6, h: 4 },
+      )
         .withTarget(
-          query(`sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="REAL_TIME", status="exception"})`),
+          query(`sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="REAL_TIME", ${FAILED_REAL_TIME}})`),
         )
         .thresholds(redFrom(1)),
     )
     .withPanel(
       badCount(
         "Failed instances in range",
-        "Batch instances that ended `fail` in the selected range.",
+        `Batch instances that ended ${describeStates(DATAARTS_FAILED_INSTANCE_STATUSES)} in the selected range.`,
         { x: 18, y: 0, w: 6, h: 4 },
-        increaseInRange(`huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}`),
+        increaseInRange(
+          `huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, ${FAILED_INSTANCE}}`,
+        ),
       ),
     )
     .withPanel(
@@ -83,7 +96,7 @@ export function dataartsDashboard(): DashboardBuilder {
     .withPanel(
       timeseries(
         "Failed instances per hour",
-        "Batch instances ending `fail`, per workspace, as an hourly rate.",
+        `Batch instances ending ${describeStates(DATAARTS_FAILED_INSTANCE_STATUSES)}, per workspace, as an hourly rate.`,
         {
           x: 12,
           y: 4,
@@ -92,7 +105,7 @@ export function dataartsDashboard(): DashboardBuilder {
         },
       ).withTarget(
         query(
-          `sum by (workspace) (rate(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}[$__rate_interval])) * 3600`,
+          `sum by (workspace) (rate(huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, ${FAILED_INSTANCE}}[$__rate_interval])) * 3600`,
           { legend: "{{workspace}}" },
         ),
       ),
@@ -100,22 +113,23 @@ export function dataartsDashboard(): DashboardBuilder {
     .withPanel(
       table(
         "Last instance failed",
-        "Batch jobs whose last instance ended `fail` or is running with an exception.",
+        `Batch jobs whose last instance is ${describeStates(DATAARTS_FAILED_INSTANCE_STATUSES)}, with the time since it ended.`,
         { x: 0, y: 13, w: 12, h: 9 },
       )
         .withTarget(
           query(
-            `max by (target, workspace, job_name, status) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, status=~"${DATAARTS_FAILED_INSTANCE}"} == 1)`,
+            `max by (target, workspace, job_name, status) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, ${FAILED_INSTANCE}} == 1)`,
             { table: true, refId: "A" },
           ),
         )
         .withTarget(
           query(
-            `max by (target, workspace, job_name) (time() - huaweicloud_dataarts_job_last_instance_end_timestamp_seconds{${BY_WORKSPACE}}) and on (target, workspace, job_name) max by (target, workspace, job_name) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, status=~"${DATAARTS_FAILED_INSTANCE}"} == 1)`,
+            `max by (target, workspace, job_name) (time() - huaweicloud_dataarts_job_last_instance_end_timestamp_seconds{${BY_WORKSPACE}}) and on (target, workspace, job_name) max by (target, workspace, job_name) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, ${FAILED_INSTANCE}} == 1)`,
             { table: true, refId: "B" },
           ),
         )
-        .transformations(mergeAndHide(["Time", "Value #A"], { "Value #B": "ended (s ago)" })),
+        .transformations(mergeAndHide(["Time", "Value #A"], { "Value #B": "ended ago" }))
+        .overrideByName("ended ago", [{ id: "unit", value: DURATION_UNIT }]),
     )
     .withPanel(
       table("Real-time jobs not normal", "REAL_TIME jobs whose status is anything but `normal`.", {
@@ -135,7 +149,7 @@ export function dataartsDashboard(): DashboardBuilder {
     .withPanel(
       table(
         "Age of the last instance end",
-        "Seconds since each batch job's last instance ended, oldest first: a job that stopped running shows here.",
+        "Time since each batch job's last instance ended, oldest first: a job that stopped running shows here.",
         { x: 0, y: 22, w: 24, h: 10 },
       )
         .withTarget(
@@ -144,7 +158,7 @@ export function dataartsDashboard(): DashboardBuilder {
             { table: true },
           ),
         )
-        .unit("s")
+        .unit(DURATION_UNIT)
         .transformations(mergeAndHide(["Time"], { Value: "since last end" })),
     );
 }

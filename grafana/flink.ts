@@ -6,6 +6,7 @@ import {
   BY_PROJECT,
   BY_QUEUE,
   badCount,
+  DURATION_UNIT,
   dashboard,
   datasourceVariable,
   increaseInRange,
@@ -19,12 +20,11 @@ import {
   targetAndProject,
   timeseries,
 } from "./panels.js";
+import { describeStates, FLINK_FAILED_STATUSES, matchStates } from "./states.js";
 
 export const FLINK_UID = "hwc-jobs-flink";
 
-/** Statuses in which a streaming job is not doing its work and nobody asked it to stop. */
-export const FLINK_BROKEN_STATUSES =
-  "job_running_exception|job_submit_fail|job_cancel_fail|job_arrearage_stopped";
+const FAILED = matchStates("status", FLINK_FAILED_STATUSES);
 
 const JOB = "target, region, project_id, queue, job_id";
 
@@ -47,13 +47,13 @@ export function flinkDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
-      stat("In exception or failed", `Jobs in ${FLINK_BROKEN_STATUSES.split("|").join(", ")} now.`, {
+      stat("In exception or failed", `Jobs in ${describeStates(FLINK_FAILED_STATUSES)} now.`, {
         x: 6,
         y: 0,
         w: 6,
         h: 4,
       })
-        .withTarget(query(`sum(huaweicloud_dli_flink_jobs{${BY_QUEUE}, status=~"${FLINK_BROKEN_STATUSES}"})`))
+        .withTarget(query(`sum(huaweicloud_dli_flink_jobs{${BY_QUEUE}, ${FAILED}})`))
         .thresholds(redFrom(1)),
     )
     .withPanel(
@@ -66,12 +66,10 @@ export function flinkDashboard(): DashboardBuilder {
     )
     .withPanel(
       badCount(
-        "Entered exception in range",
-        "How many times a job entered job_running_exception in the selected range.",
+        "Entered a failed status in range",
+        `How many times a job entered ${describeStates(FLINK_FAILED_STATUSES)} in the selected range.`,
         { x: 18, y: 0, w: 6, h: 4 },
-        increaseInRange(
-          `huaweicloud_dli_flink_job_status_changes_total{${BY_QUEUE}, status="job_running_exception"}`,
-        ),
+        increaseInRange(`huaweicloud_dli_flink_job_status_changes_total{${BY_QUEUE}, ${FAILED}}`),
       ),
     )
     .withPanel(
@@ -102,11 +100,12 @@ export function flinkDashboard(): DashboardBuilder {
           ),
         )
         .transformations(
-          mergeAndHide(["Time", "Value #A"], { "Value #B": "restarts", "Value #C": "since start (s)" }),
-        ),
+          mergeAndHide(["Time", "Value #A"], { "Value #B": "restarts", "Value #C": "since start" }),
+        )
+        .overrideByName("since start", [{ id: "unit", value: DURATION_UNIT }]),
     )
     .withPanel(
-      table("Jobs in exception or failed", `Jobs in ${FLINK_BROKEN_STATUSES.split("|").join(", ")} now.`, {
+      table("Jobs in exception or failed", `Jobs in ${describeStates(FLINK_FAILED_STATUSES)} now.`, {
         x: 0,
         y: 14,
         w: 12,
@@ -114,7 +113,7 @@ export function flinkDashboard(): DashboardBuilder {
       })
         .withTarget(
           query(
-            `max by (target, queue, job_id, job_name, status) (huaweicloud_dli_flink_job_status{${BY_QUEUE}, status=~"${FLINK_BROKEN_STATUSES}"} == 1)`,
+            `max by (target, queue, job_id, job_name, status) (huaweicloud_dli_flink_job_status{${BY_QUEUE}, ${FAILED}} == 1)`,
             { table: true },
           ),
         )
@@ -155,7 +154,7 @@ export function flinkDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
-      timeseries("Time since start", "Seconds since each job's last start (start_time).", {
+      timeseries("Time since start", "Time since each job's last start (start_time).", {
         x: 0,
         y: 30,
         w: 24,

@@ -1,7 +1,7 @@
 // Overview: is anything wrong right now, in any source? Jobs by state per source, what failed
-// or restarted in the selected range, and whether the exporter itself is healthy.
+// or restarted in the selected range (and which jobs, by name), and whether the exporter itself
+// is healthy. Failed means the sets of states.ts, as in the detail dashboards and the alerts.
 
-import * as common from "@grafana/grafana-foundation-sdk/common";
 import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   BY_QUEUE,
@@ -13,11 +13,22 @@ import {
   greenFromOne,
   increaseInRange,
   labelVariable,
+  mergeAndHide,
   query,
+  RATIO_UNIT,
   redFrom,
   stackedTimeseries,
   stat,
+  table,
 } from "./panels.js";
+import {
+  DATAARTS_FAILED_INSTANCE_STATUSES,
+  DATAARTS_FAILED_REAL_TIME_STATUSES,
+  describeStates,
+  FLINK_FAILED_STATUSES,
+  matchStates,
+  SPARK_FAILED_STATES,
+} from "./states.js";
 
 export const OVERVIEW_UID = "hwc-jobs-overview";
 
@@ -58,20 +69,22 @@ export function overviewDashboard(): DashboardBuilder {
     .withPanel(
       stat(
         "Sources up",
-        "Sources whose last poll completed, out of all sources (huaweicloud_job_exporter_up).",
-        { x: 0, y: 0, w: 4, h: 4 },
+        "Share of the sources whose last poll completed (huaweicloud_job_exporter_up): green at 100 %, red as soon as one source fails; Up per source below names it.",
+        { x: 0, y: 0, w: 3, h: 4 },
+        RATIO_UNIT,
       )
-        .withTarget(query(`sum(huaweicloud_job_exporter_up{${BY_TARGET}})`, { legend: "up" }))
         .withTarget(
-          query(`count(huaweicloud_job_exporter_up{${BY_TARGET}})`, { legend: "sources", refId: "B" }),
+          query(
+            `sum(huaweicloud_job_exporter_up{${BY_TARGET}}) / count(huaweicloud_job_exporter_up{${BY_TARGET}})`,
+          ),
         )
-        .colorMode(common.BigValueColorMode.None),
+        .thresholds(greenFromOne()),
     )
     .withPanel(
       stat(
         "Oldest successful poll",
         "Time since the least recent complete poll of any source. Above the poll interval, a source is failing.",
-        { x: 4, y: 0, w: 4, h: 4 },
+        { x: 3, y: 0, w: 3, h: 4 },
         "s",
       )
         .withTarget(
@@ -82,36 +95,58 @@ export function overviewDashboard(): DashboardBuilder {
     .withPanel(
       badCount(
         "Spark jobs failed",
-        "Spark batch jobs that ended `dead` in the selected range.",
-        { x: 8, y: 0, w: 4, h: 4 },
-        increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}`),
+        `Spark batch jobs that ended ${describeStates(SPARK_FAILED_STATES)} in the selected range.`,
+        { x: 6, y: 0, w: 4, h: 4 },
+        increaseInRange(
+          `huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, ${matchStates("state", SPARK_FAILED_STATES)}}`,
+        ),
       ),
     )
     .withPanel(
       badCount(
         "Flink restarts",
         "Restarts of Flink jobs in the selected range (increase of the API's restart_times).",
-        { x: 12, y: 0, w: 4, h: 4 },
+        { x: 10, y: 0, w: 3, h: 4 },
         increaseInRange(`huaweicloud_dli_flink_job_restarts_total{${BY_QUEUE}}`),
       ),
     )
     .withPanel(
-      stat("Flink jobs in exception", "Flink jobs whose status is job_running_exception now.", {
-        x: 16,
-        y: 0,
-        w: 4,
-        h: 4,
-      })
-        .withTarget(query(`sum(huaweicloud_dli_flink_jobs{${BY_QUEUE}, status="job_running_exception"})`))
+      stat(
+        "Flink jobs in exception or failed",
+        `Flink jobs in ${describeStates(FLINK_FAILED_STATUSES)} now.`,
+        { x: 13, y: 0, w: 4, h: 4 },
+      )
+        .withTarget(
+          query(
+            `sum(huaweicloud_dli_flink_jobs{${BY_QUEUE}, ${matchStates("status", FLINK_FAILED_STATUSES)}})`,
+          ),
+        )
+        .decimals(0)
         .thresholds(redFrom(1)),
     )
     .withPanel(
       badCount(
         "DataArts instances failed",
-        "DataArts batch job instances that ended `fail` in the selected range.",
-        { x: 20, y: 0, w: 4, h: 4 },
-        increaseInRange(`huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, status="fail"}`),
+        `DataArts batch job instances that ended ${describeStates(DATAARTS_FAILED_INSTANCE_STATUSES)} in the selected range.`,
+        { x: 17, y: 0, w: 4, h: 4 },
+        increaseInRange(
+          `huaweicloud_dataarts_job_instances_finished_total{${BY_WORKSPACE}, ${matchStates("status", DATAARTS_FAILED_INSTANCE_STATUSES)}}`,
+        ),
       ),
+    )
+    .withPanel(
+      stat(
+        "DataArts real-time in exception",
+        `DataArts REAL_TIME jobs in ${describeStates(DATAARTS_FAILED_REAL_TIME_STATUSES)} now.`,
+        { x: 21, y: 0, w: 3, h: 4 },
+      )
+        .withTarget(
+          query(
+            `sum(huaweicloud_dataarts_jobs{${BY_WORKSPACE}, job_type="REAL_TIME", ${matchStates("status", DATAARTS_FAILED_REAL_TIME_STATUSES)}})`,
+          ),
+        )
+        .decimals(0)
+        .thresholds(redFrom(1)),
     )
     .withPanel(
       stackedTimeseries("Spark batch jobs by state", "Jobs per state in the last complete poll.", {
@@ -150,10 +185,53 @@ export function overviewDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
+      table(
+        "Spark jobs failed, by name",
+        `Spark batch jobs seen in ${describeStates(SPARK_FAILED_STATES)} during the selected range, runs per job name, most first. A failed run is served for spark.finished_retention (default 1h) after it ends.`,
+        { x: 0, y: 13, w: 8, h: 8 },
+      )
+        .withTarget(
+          query(
+            `sort_desc(count by (target, queue, job_name) (max_over_time(huaweicloud_dli_spark_job_state{${BY_QUEUE}, ${matchStates("state", SPARK_FAILED_STATES)}}[$__range]) == 1))`,
+            { table: true },
+          ),
+        )
+        .decimals(0)
+        .transformations(mergeAndHide(["Time"], { Value: "failed runs" })),
+    )
+    .withPanel(
+      table(
+        "Flink jobs in exception or failed, by name",
+        `Flink jobs in ${describeStates(FLINK_FAILED_STATUSES)} now.`,
+        { x: 8, y: 13, w: 8, h: 8 },
+      )
+        .withTarget(
+          query(
+            `max by (target, queue, job_name, status) (huaweicloud_dli_flink_job_status{${BY_QUEUE}, ${matchStates("status", FLINK_FAILED_STATUSES)}} == 1)`,
+            { table: true },
+          ),
+        )
+        .transformations(mergeAndHide(["Time", "Value"])),
+    )
+    .withPanel(
+      table(
+        "DataArts jobs failed, by name",
+        `BATCH jobs whose last instance is ${describeStates(DATAARTS_FAILED_INSTANCE_STATUSES)}, and REAL_TIME jobs in ${describeStates(DATAARTS_FAILED_REAL_TIME_STATUSES)}, now.`,
+        { x: 16, y: 13, w: 8, h: 8 },
+      )
+        .withTarget(
+          query(
+            `max by (target, workspace, job_type, job_name, status) (huaweicloud_dataarts_job_last_instance_status{${BY_WORKSPACE}, ${matchStates("status", DATAARTS_FAILED_INSTANCE_STATUSES)}} == 1 or huaweicloud_dataarts_job_status{${BY_WORKSPACE}, job_type="REAL_TIME", ${matchStates("status", DATAARTS_FAILED_REAL_TIME_STATUSES)}} == 1)`,
+            { table: true },
+          ),
+        )
+        .transformations(mergeAndHide(["Time", "Value"])),
+    )
+    .withPanel(
       stackedTimeseries(
         "Exporter errors by reason",
         "Errors per second of the exporter's API calls and polls, by reason (auth, throttled, timeout, ...).",
-        { x: 0, y: 13, w: 12, h: 8 },
+        { x: 0, y: 21, w: 12, h: 8 },
         "reqps",
       ).withTarget(
         query(
@@ -165,7 +243,7 @@ export function overviewDashboard(): DashboardBuilder {
       ),
     )
     .withPanel(
-      stat("Up per source", "1 where the last poll of that source completed.", { x: 12, y: 13, w: 12, h: 8 })
+      stat("Up per source", "1 where the last poll of that source completed.", { x: 12, y: 21, w: 12, h: 8 })
         .withTarget(
           query(`min by (target, source) (huaweicloud_job_exporter_up{${BY_TARGET}})`, {
             legend: "{{target}} {{source}}",

@@ -176,6 +176,15 @@ export function greenFromOne(): ThresholdsConfigBuilder {
   ]);
 }
 
+/**
+ * Grafana's unit for a duration in seconds, written as days, hours, minutes ("56 days, 9 hours"
+ * rather than 4871586). Every duration or age column of a table uses it.
+ */
+export const DURATION_UNIT = "dtdurations";
+
+/** Ratios: `up`-like shares, 0..1, shown as percent. */
+export const RATIO_UNIT = "percentunit";
+
 export function table(title: string, description: string, place: Place) {
   return new TablePanel()
     .title(title)

@@ -6,6 +6,7 @@ import {
   BY_PROJECT,
   BY_QUEUE,
   badCount,
+  DURATION_UNIT,
   dashboard,
   datasourceVariable,
   heatmap,
@@ -20,11 +21,14 @@ import {
   targetAndProject,
   timeseries,
 } from "./panels.js";
+import { describeStates, matchStates, SPARK_FAILED_STATES } from "./states.js";
 
 export const SPARK_UID = "hwc-jobs-spark";
 
 /** A Spark job waiting in `starting` longer than this is shown as stuck (the alert's threshold too). */
 export const SPARK_STUCK_STARTING_SECONDS = 1800;
+
+const FAILED = matchStates("state", SPARK_FAILED_STATES);
 
 const BUCKETS = `huaweicloud_dli_spark_job_run_duration_seconds_bucket{${BY_QUEUE}}`;
 
@@ -84,9 +88,9 @@ export function sparkDashboard(): DashboardBuilder {
     .withPanel(
       badCount(
         "Failed in range",
-        "Jobs that ended `dead` in the selected range.",
+        `Jobs that ended ${describeStates(SPARK_FAILED_STATES)} in the selected range.`,
         { x: 12, y: 0, w: 4, h: 4 },
-        increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, state="dead"}`),
+        increaseInRange(`huaweicloud_dli_spark_jobs_finished_total{${BY_QUEUE}, ${FAILED}}`),
       ),
     )
     .withPanel(
@@ -176,14 +180,38 @@ export function sparkDashboard(): DashboardBuilder {
             { table: true },
           ),
         )
-        .unit("s")
+        .unit(DURATION_UNIT)
         .transformations(mergeAndHide(["Time", "__name__", "region", "project_id"], { Value: "waiting" })),
+    )
+    .withPanel(
+      table(
+        "Failed jobs, by name",
+        `Jobs seen in ${describeStates(SPARK_FAILED_STATES)} during the selected range: failed runs per job name, most first, and the longest run time among them. A failed run is served for spark.finished_retention (default 1h) after it ends.`,
+        { x: 0, y: 30, w: 24, h: 8 },
+      )
+        .withTarget(
+          query(
+            `sort_desc(count by (target, queue, job_name) (max_over_time(huaweicloud_dli_spark_job_state{${BY_QUEUE}, ${FAILED}}[$__range]) == 1))`,
+            { table: true, refId: "A" },
+          ),
+        )
+        .withTarget(
+          query(
+            `max by (target, queue, job_name) (max_over_time(huaweicloud_dli_spark_job_duration_seconds{${BY_QUEUE}}[$__range]) and on (target, region, project_id, queue, job_id) max_over_time(huaweicloud_dli_spark_job_state{${BY_QUEUE}, ${FAILED}}[$__range]) == 1)`,
+            { table: true, refId: "B" },
+          ),
+        )
+        .decimals(0)
+        .transformations(
+          mergeAndHide(["Time"], { "Value #A": "failed runs", "Value #B": "longest failed run" }),
+        )
+        .overrideByName("longest failed run", [{ id: "unit", value: DURATION_UNIT }]),
     )
     .withPanel(
       table(
         "Current jobs",
         "Every Spark job served now (finished ones for spark.finished_retention), with state, duration and owner.",
-        { x: 0, y: 30, w: 24, h: 10 },
+        { x: 0, y: 38, w: 24, h: 10 },
       )
         .withTarget(
           query(
@@ -197,6 +225,7 @@ export function sparkDashboard(): DashboardBuilder {
             { table: true, refId: "B" },
           ),
         )
-        .transformations(mergeAndHide(["Time", "Value #A"], { "Value #B": "duration (s)" })),
+        .transformations(mergeAndHide(["Time", "Value #A"], { "Value #B": "duration" }))
+        .overrideByName("duration", [{ id: "unit", value: DURATION_UNIT }]),
     );
 }

@@ -1,5 +1,6 @@
 // The part of kustomize the manifests in deploy/kubernetes use: resources (files and
-// directories), `images`, and patches (strategic merge from a file or inline, `$patch: delete`),
+// directories), `namespace`, `images`, and patches (strategic merge from a file or inline,
+// `$patch: delete`),
 // so the tests can check the built output on machines without kubectl. Where kubectl is
 // installed, k8s.test.ts checks that this gives what `kubectl kustomize` gives.
 
@@ -14,6 +15,7 @@ export type Manifest = Record<string, unknown> & {
 };
 
 interface Kustomization {
+  namespace?: string;
   resources?: string[];
   images?: { name: string; newName?: string; newTag?: string }[];
   patches?: { path?: string; patch?: string; target?: { kind?: string; name?: string } }[];
@@ -25,19 +27,30 @@ export function readManifests(file: string): Manifest[] {
     .filter((d): d is Manifest => d !== null);
 }
 
+/** Kinds without a namespace, which kustomize's `namespace` leaves alone. */
+export const CLUSTER_SCOPED_KINDS = new Set([
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PersistentVolume",
+  "StorageClass",
+  "PriorityClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+]);
+
+/** The `namespace` a kustomization sets, if any. */
+export function kustomizationNamespace(dir: string): string | undefined {
+  return (readManifests(join(dir, "kustomization.yaml"))[0] as unknown as Kustomization).namespace;
+}
+
 export function kustomize(dir: string): Manifest[] {
   const k = readManifests(join(dir, "kustomization.yaml"))[0] as unknown as Kustomization;
   let out: Manifest[] = [];
   for (const resource of k.resources ?? []) {
     const path = join(dir, resource);
     out.push(...(statSync(path).isDirectory() ? kustomize(path) : readManifests(path)));
-  }
-  for (const image of k.images ?? []) {
-    for (const container of out.flatMap(containersOf)) {
-      const [name, tag] = String(container.image).split(":");
-      if (name !== image.name) continue;
-      container.image = `${image.newName ?? name}:${image.newTag ?? tag ?? "latest"}`;
-    }
   }
   for (const patch of k.patches ?? []) {
     const docs = patch.path
@@ -51,6 +64,20 @@ export function kustomize(dir: string): Manifest[] {
       if ((doc as Record<string, unknown>).$patch === "delete") out = out.filter((_, i) => i !== index);
       else out[index] = strategicMerge(out[index], doc) as Manifest;
     }
+  }
+  // After the patches, as kustomize does: a container a patch adds gets the image too.
+  for (const image of k.images ?? []) {
+    for (const container of out.flatMap(containersOf)) {
+      const [name, tag] = String(container.image).split(":");
+      if (name !== image.name) continue;
+      container.image = `${image.newName ?? name}:${image.newTag ?? tag ?? "latest"}`;
+    }
+  }
+  // An overlay's namespace replaces its bases' on every namespaced object.
+  if (k.namespace) {
+    out = out.map((m) =>
+      CLUSTER_SCOPED_KINDS.has(m.kind) ? m : { ...m, metadata: { ...m.metadata, namespace: k.namespace } },
+    );
   }
   return out;
 }

@@ -37,5 +37,11 @@ it("the packed package serves its dashboards and docs", async () => {
   const docs = await httpGet(`${url}/docs/`);
   expect(docs.status).toBe(200);
   expect(docs.body).toContain("configuration.md");
-  expect((await httpGet(`${url}/docs/metrics.md`)).status).toBe(200);
+  // Every page of docs/, the one the README says to start with (credentials.md) included.
+  const pages = readdirSync(join(REPO_ROOT, "docs")).filter((n) => n.endsWith(".md"));
+  expect(pages).toContain("credentials.md");
+  for (const page of pages) {
+    expect(docs.body, page).toContain(`href="${page}"`);
+    expect((await httpGet(`${url}/docs/${page}`)).status, page).toBe(200);
+  }
 });

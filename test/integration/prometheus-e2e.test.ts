@@ -6,6 +6,8 @@
 // - every rule evaluates without error;
 // - every dashboard variable and panel query, with Grafana's variables substituted, runs without
 //   error and returns data;
+// - every query recipe of docs/metrics.md names the jobs the test broke, and every example query
+//   there evaluates;
 // - promtool check metrics is clean on the exporter's output (prom-client's process metrics aside).
 //
 // Waiting ten minutes for `for:` is what the promtool tests (tests.yml) cover; here Prometheus
@@ -239,6 +241,38 @@ const FAULT_ALERTS: [alert: string, labels: Record<string, string>][] = [
   ["HuaweiCloudJobExporterPollSlow", { source: "flink" }],
 ];
 
+/** Each recipe of docs/metrics.md (by the start of its title) and a job it must name once breakJobs ran. */
+const RECIPE_FINDS: [title: string, label: string, value: string][] = [
+  ["Which Spark jobs failed in the last hour", "job_name", "e2e_dead_0"],
+  ["Which Flink jobs restarted today", "job_name", "e2e_restarting"],
+  ["Which Flink jobs are failed or in exception now", "job_name", "e2e_submit_fail"],
+  ["Which DataArts jobs' last instance failed", "job_name", "e2e_batch"],
+  ["Which DataArts real-time jobs are in exception now", "job_name", "e2e_realtime"],
+];
+
+/** The PromQL of one section of docs/metrics.md: each query with the comment above it as its title. */
+function docQueries(section: string): { title: string; expr: string }[] {
+  const markdown = readFileSync(join(REPO_ROOT, "docs/metrics.md"), "utf8");
+  const start = markdown.indexOf(`\n## ${section}\n`);
+  if (start < 0) throw new Error(`docs/metrics.md has no section ${section}`);
+  const end = markdown.indexOf("\n## ", start + 1);
+  const text = markdown.slice(start, end < 0 ? undefined : end);
+  const out: { title: string; expr: string }[] = [];
+  for (const block of text.matchAll(/```promql\n([\s\S]*?)```/g)) {
+    for (const chunk of (block[1] as string).split(/\n\s*\n/)) {
+      const lines = chunk.split("\n").filter((l) => l.trim() !== "");
+      const title = lines
+        .filter((l) => l.startsWith("#"))
+        .map((l) => l.replace(/^#\s*/, ""))
+        .join(" ");
+      const expr = lines.filter((l) => !l.startsWith("#")).join("\n");
+      if (expr) out.push({ title, expr });
+    }
+  }
+  if (out.length === 0) throw new Error(`no PromQL in docs/metrics.md, ${section}`);
+  return out;
+}
+
 function firing(alerts: Alert[], name: string, labels: Record<string, string>): boolean {
   return alerts.some(
     (a) =>
@@ -337,6 +371,29 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
         throw new Error(`${(err as Error).message}; not firing: ${missing.join(", ")}`);
       });
       expect(afterJobs.length).toBeGreaterThan(0);
+
+      // docs/metrics.md: each recipe names the jobs just broken; every example query evaluates.
+      const recipes = docQueries("Query recipes");
+      expect(recipes.map((r) => RECIPE_FINDS.find(([title]) => r.title.startsWith(title))?.[0])).toEqual(
+        RECIPE_FINDS.map(([title]) => title),
+      );
+      for (const recipe of recipes) {
+        const [, label, value] = RECIPE_FINDS.find(([title]) => recipe.title.startsWith(title)) ?? [];
+        const answer = await until(`the recipe "${recipe.title}" to name ${value}`, async () => {
+          const result = await prometheus.query(recipe.expr);
+          return result.some((r) => r.metric[label as string] === value) ? result : undefined;
+        }).catch(async (err) => {
+          throw new Error(
+            `${(err as Error).message}: ${JSON.stringify(await prometheus.query(recipe.expr))}`,
+          );
+        });
+        // By name: every row says which job.
+        for (const row of answer) expect(row.metric.job_name, recipe.title).toBeTruthy();
+      }
+      for (const example of docQueries("Example queries")) {
+        const answer = await prometheus.api<unknown>("query", { query: example.expr });
+        expect(answer.status, `${example.title}: ${answer.error}`).toBe("success");
+      }
 
       // The APIs fail: DataArts answers 500, Spark throttles, Flink hangs past the timeout.
       h.sim.faults.add({ api: "dataarts", kind: "status", status: 500 });

@@ -18,12 +18,20 @@ import { parse, parseAllDocuments } from "yaml";
 import { buildConfig, parseConfigText } from "../../src/config/load.js";
 import { readDashboards } from "../helpers/grafana-queries.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { containersOf, kustomize, type Manifest, readManifests } from "../helpers/kustomize.js";
+import {
+  CLUSTER_SCOPED_KINDS,
+  containersOf,
+  kustomizationNamespace,
+  kustomize,
+  type Manifest,
+  readManifests,
+} from "../helpers/kustomize.js";
 import { REPO_ROOT, which } from "../helpers/process.js";
 
 const K8S = join(REPO_ROOT, "deploy/kubernetes");
 const BASE = join(K8S, "base");
 const SIDECAR = join(K8S, "overlays/sidecar");
+const SHARDED = join(K8S, "sharded");
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/ConfigMap": ConfigMap,
@@ -69,6 +77,7 @@ type Any = any;
 
 const base = kustomize(BASE);
 const sidecar = kustomize(SIDECAR);
+const sharded = kustomize(SHARDED);
 
 describe("every manifest is valid against its schema", () => {
   const patchFiles = new Set([join(SIDECAR, "exporter-sidecar.yaml")]);
@@ -81,6 +90,7 @@ describe("every manifest is valid against its schema", () => {
   it.each([
     ["base", base],
     ["overlays/sidecar", sidecar],
+    ["sharded", sharded],
   ] as const)("the built %s", (_name, ms) => {
     for (const m of ms) validate(m);
   });
@@ -101,6 +111,7 @@ describe.skipIf(which("kubectl") === undefined)(
     it.each([
       ["base", BASE, base],
       ["overlays/sidecar", SIDECAR, sidecar],
+      ["sharded", SHARDED, sharded],
     ] as const)("%s", (_name, dir, ours) => {
       const result = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
       expect(result.status, result.stderr).toBe(0);
@@ -279,5 +290,103 @@ describe("the sidecar overlay", () => {
     expect(exporter.securityContext.runAsUser).toBeGreaterThan(0);
     for (const kind of ["requests", "limits"])
       expect(Object.keys(exporter.resources[kind]).sort()).toEqual(["cpu", "memory"]);
+  });
+});
+
+describe("one namespace, as docs/deploy.md applies it", () => {
+  const deployDoc = readFileSync(join(REPO_ROOT, "docs/deploy.md"), "utf8");
+
+  it.each([
+    ["base", BASE, base],
+    ["overlays/sidecar", SIDECAR, sidecar],
+    ["sharded", SHARDED, sharded],
+  ] as const)(
+    "%s: every namespaced object of the build is in the kustomization's namespace",
+    (_name, dir, built) => {
+      const namespace = kustomizationNamespace(dir);
+      expect(namespace, "the kustomization sets a namespace").toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      const namespaced = built.filter((m) => !CLUSTER_SCOPED_KINDS.has(m.kind));
+      expect(namespaced.length).toBeGreaterThan(3);
+      for (const m of namespaced)
+        expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe(namespace);
+    },
+  );
+
+  it("the base's namespace is where docs/deploy.md creates the Secret, where the example Secret goes, and whom the NetworkPolicy admits", () => {
+    const namespace = kustomizationNamespace(BASE) as string;
+    const secretCommands = [
+      ...deployDoc.matchAll(/kubectl -n (\S+) create secret generic huaweicloud-job-exporter-credentials/g),
+    ];
+    expect(secretCommands.length).toBeGreaterThan(0);
+    for (const m of secretCommands) expect(m[1]).toBe(namespace);
+    const example = readManifests(join(BASE, "secret.example.yaml"))[0] as Any;
+    expect(example.metadata.namespace).toBe(namespace);
+    const policy = find(base, "NetworkPolicy") as Any;
+    expect(policy.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe(
+      namespace,
+    );
+  });
+
+  it("the sidecar's pod mounts a ConfigMap of its own namespace", () => {
+    const app = find(sidecar, "Deployment", "my-app") as Any;
+    const name = app.spec.template.spec.volumes.find((v: Any) => v.configMap).configMap.name;
+    expect(find(sidecar, "ConfigMap", name).metadata.namespace).toBe(app.metadata.namespace);
+  });
+
+  it("every exporter image is one a user pushes to a registry, the same in all three", () => {
+    const images = [base, sidecar, sharded].flatMap((ms) =>
+      ms
+        .flatMap(containersOf)
+        .map((c) => String(c.image))
+        .filter((i) => i.includes("huaweicloud-job-exporter")),
+    );
+    expect(images.length).toBe(3);
+    expect(new Set(images).size).toBe(1);
+    // A registry host before the repository: a bare name would be looked up on Docker Hub,
+    // where no such image is published.
+    expect(images[0]).toMatch(/^[a-z0-9.-]+\.[a-z]+(:\d+)?\/.+:\S+$/);
+  });
+});
+
+describe("values a user must change", () => {
+  /** [file, line pattern]: the line (or the one above it) must say CHANGE. */
+  const MUST_CHANGE: [string, RegExp][] = [
+    ["base/kustomization.yaml", /^namespace:/],
+    ["base/kustomization.yaml", /newName:/],
+    ["base/configmap.yaml", /^\s+- name: /],
+    ["base/configmap.yaml", /region:/],
+    ["base/configmap.yaml", /project_id:/],
+    ["base/configmap.yaml", /workspaces:/],
+    ["base/networkpolicy.yaml", /kubernetes\.io\/metadata\.name:/],
+    ["base/secret.example.yaml", /namespace:/],
+    ["base/secret.example.yaml", /access_key:/],
+    ["base/secret.example.yaml", /secret_key:/],
+    ["overlays/sidecar/kustomization.yaml", /^namespace:/],
+    ["overlays/sidecar/kustomization.yaml", /newName:/],
+    ["sharded/kustomization.yaml", /^namespace:/],
+    ["sharded/kustomization.yaml", /newName:/],
+    ["sharded/configmap.yaml", /project_id:/],
+  ];
+  it.each(MUST_CHANGE.map(([file, pattern]) => [file, String(pattern), pattern] as const))(
+    "%s %s is marked CHANGE",
+    (file, _shown, pattern) => {
+      const lines = readFileSync(join(K8S, file), "utf8").split("\n");
+      const at = lines.flatMap((l, i) => (pattern.test(l) ? [i] : []));
+      expect(at.length, "the value is there").toBeGreaterThan(0);
+      for (const i of at) expect(`${lines[i - 1] ?? ""}\n${lines[i]}`, lines[i]).toContain("CHANGE");
+    },
+  );
+
+  it("the manifests name only the credential types the exporter has", () => {
+    const row = readFileSync(join(REPO_ROOT, "docs/configuration.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("| `targets[].auth.type`"));
+    const cell = row?.split(/(?<!\\)\|/)[2] ?? "";
+    const known = [...cell.matchAll(/`([a-z]+)`/g)].map((m) => m[1]);
+    expect(known).toEqual(["aksk", "metadata"]);
+    for (const file of yamlFiles(K8S)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/auth type `([^`]+)`/g))
+        expect(known, relative(K8S, file)).toContain(m[1]);
+    }
   });
 });
