@@ -1,5 +1,5 @@
 // Everything derived from the dashboard code and the alert rules, as (path, content) pairs:
-// grafana/generate.ts writes them, test/unit/dashboards.test.ts compares them with the tree.
+// grafana/generate.ts writes them, test/grafana/dashboards.test.ts compares them with the tree.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 // The states that mean "this job failed", one set per source, defined once. Every dashboard panel
-// that counts or lists failed jobs builds its matcher from here, and test/unit/dashboards.test.ts
+// that counts or lists failed jobs builds its matcher from here, and test/grafana/dashboards.test.ts
 // checks that the alert rules of deploy/prometheus/rules.yml name exactly these sets, so a tile,
 // a table and an alert never disagree about what failed. Values are the metric contract's
 // (docs/metrics.md): the API's states, lower-cased.

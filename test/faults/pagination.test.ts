@@ -1,7 +1,7 @@
 // Pages that lie, over real HTTP against the simulator: a total smaller than the jobs, a total
 // that changes between pages of one listing, an empty page in the middle, and the same job on
 // two pages. (A total larger than the jobs, a page served twice and an ignored offset are in
-// test/integration/exporter-faults.test.ts.) A listing that cannot be trusted fails the poll
+// test/runtime/exporter-faults.test.ts.) A listing that cannot be trusted fails the poll
 // with reason `pagination` and keeps the last complete data; a job that merely moved to the
 // next page because another was created meanwhile is not a fault and loses nothing.
 

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { idHash, SeenJobs } from "../../src/jobs/spark/seen-jobs.js";
+import { idHash, SeenJobs } from "../../../src/jobs/spark/seen-jobs.js";
 
 type Op = { kind: "see"; id: number; state: number; at: number } | { kind: "forget"; before: number };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { SparkJob } from "../../src/jobs/spark/job.js";
-import { JobStore, type StoreOptions } from "../../src/state/store.js";
-import { HOUR, MIN, PROD, RecordingObserver, spark, T0, value } from "../helpers/job-builders.js";
-import { bodyOf } from "../helpers/store-body.js";
+import type { SparkJob } from "../../../src/jobs/spark/job.js";
+import { JobStore, type StoreOptions } from "../../../src/state/store.js";
+import { HOUR, MIN, PROD, RecordingObserver, spark, T0, value } from "../../helpers/job-builders.js";
+import { bodyOf } from "../../helpers/store-body.js";
 
 type Step = SparkJob[] | "fail";
 

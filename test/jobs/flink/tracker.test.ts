@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { FlinkJob } from "../../src/jobs/flink/job.js";
-import { JobStore } from "../../src/state/store.js";
-import { flink, MIN, PROD, RecordingObserver, T0, value } from "../helpers/job-builders.js";
-import { bodyOf } from "../helpers/store-body.js";
+import type { FlinkJob } from "../../../src/jobs/flink/job.js";
+import { JobStore } from "../../../src/state/store.js";
+import { flink, MIN, PROD, RecordingObserver, T0, value } from "../../helpers/job-builders.js";
+import { bodyOf } from "../../helpers/store-body.js";
 
 async function run(steps: Array<FlinkJob[] | "fail">, stateSeries: "all" | "active" = "all") {
   const observer = new RecordingObserver();

@@ -5,7 +5,6 @@
 import { createServer, get, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { CountTable } from "../../src/exposition/family.js";
 import { dataArtsFamilies } from "../../src/jobs/dataarts/families.js";
 import { flinkFamilies } from "../../src/jobs/flink/families.js";
 import type { FlinkJob } from "../../src/jobs/flink/job.js";
@@ -169,31 +168,6 @@ describe("per-job render cache", () => {
     );
     await fresh.applySuccess(PROD, "spark", sparkJobs, T0);
     expect(jobPart(after)).toBe(jobPart(bodyOf(fresh)));
-  });
-});
-
-describe("count table order", () => {
-  it("serves rows sorted by label values whatever the order of adds, deletes and re-adds", () => {
-    const table = new CountTable();
-    const next = random(3);
-    const model = new Map<string, { labels: string[]; value: number }>();
-    for (let step = 0; step < 2000; step++) {
-      const labels = [`q${Math.floor(next() * 5)}`, `s "${Math.floor(next() * 40)}"`];
-      const key = JSON.stringify(labels);
-      if (next() < 0.3) {
-        table.delete(labels);
-        model.delete(key);
-      } else {
-        table.add(labels, 2);
-        model.set(key, { labels, value: (model.get(key)?.value ?? 0) + 2 });
-      }
-      if (step % 97 === 0) {
-        const expected = [...model.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([, row]) => row);
-        expect(table.samples()).toEqual(expected);
-      }
-    }
   });
 });
 

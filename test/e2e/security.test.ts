@@ -5,7 +5,7 @@
 // - a canary secret key and a canary basic-auth password never appear in crash output (a port
 //   already taken, a bad file) nor in the logs of refused logins at trace level, and the
 //   bcrypt hashes of the web config never appear in any output.
-// (test/integration/secrets.test.ts covers every credential mode through polls and failures.)
+// (test/e2e/secrets.test.ts covers every credential mode through polls and failures.)
 
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";

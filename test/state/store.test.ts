@@ -14,7 +14,7 @@ import {
   T0,
   value,
 } from "../helpers/job-builders.js";
-import { bodyBuffer, bodyOf } from "../helpers/store-body.js";
+import { bodyOf } from "../helpers/store-body.js";
 
 function newStore(options: Partial<StoreOptions> = {}) {
   const observer = new RecordingObserver();

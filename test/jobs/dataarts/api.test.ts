@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { DataArtsPagination, TargetConfig } from "../../src/config/types.js";
-import type { ApiGetter, ApiRequest, ApiResponse } from "../../src/huaweicloud/types.js";
+import type { DataArtsPagination, TargetConfig } from "../../../src/config/types.js";
+import type { ApiGetter, ApiRequest, ApiResponse } from "../../../src/huaweicloud/types.js";
 import {
   classifyOffsetProbe,
   createDataArtsSource,
   dataArtsJobSchema,
   offsetFor,
   probeDataArtsPaging,
-} from "../../src/jobs/dataarts/api.js";
-import { normaliseDataArtsJob } from "../../src/jobs/dataarts/normalise.js";
-import { createLogger } from "../../src/logger.js";
+} from "../../../src/jobs/dataarts/api.js";
+import { normaliseDataArtsJob } from "../../../src/jobs/dataarts/normalise.js";
+import { createLogger } from "../../../src/logger.js";
 
 function target(dataarts: Partial<TargetConfig["dataarts"]> = {}): TargetConfig {
   return {

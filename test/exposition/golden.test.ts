@@ -2,7 +2,7 @@
 // targets, compared byte for byte, so any change to names, labels, order, escaping or values
 // shows up as a diff in review.
 //
-// To rewrite the fixtures after an intended change: UPDATE_GOLDEN=1 npx vitest run test/unit/render-golden.test.ts
+// To rewrite the fixtures after an intended change: UPDATE_GOLDEN=1 npx vitest run test/exposition/golden.test.ts
 // then read the diff of test/fixtures/*.prom before committing it.
 
 import { spawnSync } from "node:child_process";

@@ -3,10 +3,10 @@
 // update_time nor create_time was served but never got its details call.
 
 import { describe, expect, it } from "vitest";
-import { selectDetailsCalls } from "../../src/jobs/spark/api.js";
-import type { SparkJob } from "../../src/jobs/spark/job.js";
-import { SparkTracker } from "../../src/jobs/spark/tracker.js";
-import { spark } from "../helpers/job-builders.js";
+import { selectDetailsCalls } from "../../../src/jobs/spark/api.js";
+import type { SparkJob } from "../../../src/jobs/spark/job.js";
+import { SparkTracker } from "../../../src/jobs/spark/tracker.js";
+import { spark } from "../../helpers/job-builders.js";
 
 const NOW = Date.UTC(2026, 11, 3, 12);
 const HOUR = 3_600_000;
@@ -25,7 +25,9 @@ const states = ["starting", "running", "recovering", "success", "dead", "a_new_s
 
 describe("a Spark job is served exactly when it is eligible for its details call", () => {
   const tracker = new SparkTracker(() => ({ finishedRetentionMs: RETENTION, forgetAfterMs: 24 * HOUR }));
-  const cases = states.flatMap((state) => times.map((t, i) => ({ state, i, job: spark(`job-${state}-${i}`, state, t) })));
+  const cases = states.flatMap((state) =>
+    times.map((t, i) => ({ state, i, job: spark(`job-${state}-${i}`, state, t) })),
+  );
   it.each(cases)("$state, times #$i", ({ job }) => {
     const served = tracker.serves(job, NOW);
     const asked = selectDetailsCalls({

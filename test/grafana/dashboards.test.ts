@@ -1,7 +1,7 @@
 // The dashboards are generated: the committed JSON (and the Kubernetes files made from it and
 // from the rules) must be exactly what `npm run dashboards` writes. And they must ask only for
 // families and labels the exporter serves (docs/metrics.md, kept equal to the output by
-// metrics-docs.test.ts) or the recording rules define, with the variables users filter by.
+// test/docs/metrics.test.ts) or the recording rules define, with the variables users filter by.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

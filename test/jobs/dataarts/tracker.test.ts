@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { DataArtsJob } from "../../src/jobs/dataarts/job.js";
-import { JobStore } from "../../src/state/store.js";
-import { dataarts, MIN, PROD, RecordingObserver, T0, value } from "../helpers/job-builders.js";
-import { bodyOf } from "../helpers/store-body.js";
+import type { DataArtsJob } from "../../../src/jobs/dataarts/job.js";
+import { JobStore } from "../../../src/state/store.js";
+import { dataarts, MIN, PROD, RecordingObserver, T0, value } from "../../helpers/job-builders.js";
+import { bodyOf } from "../../helpers/store-body.js";
 
 async function run(steps: Array<DataArtsJob[] | "fail">, stateSeries: "all" | "active" = "all") {
   const observer = new RecordingObserver();

@@ -442,3 +442,28 @@ describe("Limiter and allOrAbort", () => {
     expect(seen).toEqual(["aborted"]);
   });
 });
+
+describe("limiter under a long queue", () => {
+  it("rejects every waiting task on abort, with one listener on the signal", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const limiter = new Limiter(2);
+      const controller = new AbortController();
+      const never = () => new Promise<void>(() => {});
+      const tasks = Array.from({ length: 200 }, () => limiter.run(never, controller.signal));
+      // The two holding a slot also see the abort before their task starts.
+      const settled = Promise.allSettled(tasks);
+      controller.abort(new Error("stop"));
+      const outcomes = await settled;
+      expect(outcomes.every((s) => s.status === "rejected" && (s.reason as Error).message === "stop")).toBe(
+        true,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { TargetConfig } from "../../src/config/types.js";
-import { ApiError } from "../../src/huaweicloud/errors.js";
-import type { ApiGetter, ApiRequest, ApiResponse } from "../../src/huaweicloud/types.js";
-import { createFlinkSource, flinkJobSchema } from "../../src/jobs/flink/api.js";
-import { normaliseFlinkJob } from "../../src/jobs/flink/normalise.js";
-import { createLogger } from "../../src/logger.js";
+import type { TargetConfig } from "../../../src/config/types.js";
+import { ApiError } from "../../../src/huaweicloud/errors.js";
+import type { ApiGetter, ApiRequest, ApiResponse } from "../../../src/huaweicloud/types.js";
+import { createFlinkSource, flinkJobSchema } from "../../../src/jobs/flink/api.js";
+import { normaliseFlinkJob } from "../../../src/jobs/flink/normalise.js";
+import { createLogger } from "../../../src/logger.js";
 
 const target: TargetConfig = {
   name: "prod",

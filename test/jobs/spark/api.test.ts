@@ -1,13 +1,13 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { TargetConfig } from "../../src/config/types.js";
-import { ApiError } from "../../src/huaweicloud/errors.js";
-import type { ApiGetter, ApiRequest, ApiResponse } from "../../src/huaweicloud/types.js";
-import { createSparkSource, selectDetailsCalls, sparkSessionSchema } from "../../src/jobs/spark/api.js";
-import type { SparkJob } from "../../src/jobs/spark/job.js";
-import { normaliseSparkSession } from "../../src/jobs/spark/normalise.js";
-import { servesPerJobSeries as hasPerJobSeries } from "../../src/jobs/spark/states.js";
-import { createLogger } from "../../src/logger.js";
+import type { TargetConfig } from "../../../src/config/types.js";
+import { ApiError } from "../../../src/huaweicloud/errors.js";
+import type { ApiGetter, ApiRequest, ApiResponse } from "../../../src/huaweicloud/types.js";
+import { createSparkSource, selectDetailsCalls, sparkSessionSchema } from "../../../src/jobs/spark/api.js";
+import type { SparkJob } from "../../../src/jobs/spark/job.js";
+import { normaliseSparkSession } from "../../../src/jobs/spark/normalise.js";
+import { servesPerJobSeries as hasPerJobSeries } from "../../../src/jobs/spark/states.js";
+import { createLogger } from "../../../src/logger.js";
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "../../src/cli.js";
-import { LOG_LEVELS } from "../../src/logger.js";
+import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "../src/cli.js";
+import { LOG_LEVELS } from "../src/logger.js";
 
 const DEFAULTS: CommandLine = { command: "run", demo: false, version: false, help: false };
 
