@@ -3,7 +3,7 @@
 // previous one byte for byte is that previous buffer, and keeps its compressed segment.
 
 import { BLOCK_BYTES } from "./block-pool.js";
-import { AT_FIELDS, type RenderedJob } from "./job-lines.js";
+import { AT_FIELDS, type RenderedJob } from "./rendered-job.js";
 
 /**
  * Job families are cut into pieces of about this many bytes (bounded copies and compressions):
