@@ -53,7 +53,30 @@ if (unavailable !== undefined && required) {
   });
 }
 
+const REGISTRY = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).stdout.trim();
+/**
+ * Why this machine's Node cannot reach the registry with its own CA list alone (a TLS-intercepting
+ * proxy: certificate errors), or undefined when it can.
+ */
+function interception(): string | undefined {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const probe = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      "fetch(process.argv[1]).then(() => process.exit(0), (e) => { console.log(e.cause?.code ?? e.message); process.exit(1); })",
+      REGISTRY,
+    ],
+    { encoding: "utf8", env, timeout: 20_000 },
+  );
+  const reason = probe.stdout.trim();
+  return probe.status !== 0 && /CERT|certificate/i.test(reason) ? reason : undefined;
+}
+
 describe.skipIf(unavailable !== undefined)("the image, built and run by a real engine", () => {
+  const intercepted = unavailable === undefined ? interception() : undefined;
+  let withoutSecret: { code: number | null; log: string } | undefined;
   const work = mkdtempSync(join(tmpdir(), "hcje-image-"));
   const containers: string[] = [];
   /** A line found only in the secret as given to the build (the bundle, plus this comment). */
@@ -66,10 +89,27 @@ describe.skipIf(unavailable !== undefined)("the image, built and run by a real e
     const history = await dockerOk(["history", "--no-trunc", "--format", "{{.Comment}}", bases[0] as string]);
     console.log(`[container] base ${bases.join(", ")}: ${history.split("\n").at(-1) || "(no comment)"}`);
 
+    if (intercepted) {
+      // First, with an empty build cache (no npm cache mount to install from), without the secret.
+      await dockerOk(["builder", "prune", "--all", "--force"]);
+      const args = ["build", "--network", "host", "--progress", "plain", "--no-cache", "--target", "deps"];
+      const run = await docker([...args, "--build-arg", `NPM_CONFIG_REGISTRY=${REGISTRY}`, REPO_ROOT], {
+        timeoutMs: 300_000,
+      });
+      withoutSecret = { code: run.code, log: run.stdout + run.stderr };
+      console.log(
+        `[container] docker build without the secret: ${(run.ms / 1000).toFixed(1)} s, status ${run.code}`,
+      );
+    } else {
+      console.log(
+        `[container] ${REGISTRY} is reachable without extra CA certificates: no proxy to prove the secret against`,
+      );
+    }
+
     // The bundle, then a comment line (PEM readers skip text between certificates).
     const secret = join(work, "extra-ca-certs.pem");
     writeFileSync(secret, Buffer.concat([bundle, Buffer.from(`\n${marker}\n`)]), { mode: 0o600 });
-    const registry = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).stdout.trim();
+    const registry = REGISTRY;
     const args = [
       "build",
       "--network",
@@ -142,6 +182,14 @@ describe.skipIf(unavailable !== undefined)("the image, built and run by a real e
     const status = await dockerOk(["wait", id], 15_000);
     return { status, ms: Date.now() - sent };
   }
+
+  it.skipIf(intercepted === undefined)(
+    "behind this machine's TLS-intercepting proxy, npm ci fails without the secret: the build used it",
+    () => {
+      expect(withoutSecret?.code).not.toBe(0);
+      expect(withoutSecret?.log).toMatch(new RegExp(intercepted as string));
+    },
+  );
 
   it("holds no trace of the extra_ca_certs secret: no layer, no history, no build log", async () => {
     const saved = join(work, "saved");
