@@ -46,9 +46,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-# Served on /dashboards/ (src/dashboards.ts reads ../grafana/dashboards from dist/).
+# Served on /dashboards/ (src/http/dashboards.ts reads ../../grafana/dashboards from dist/http/).
 COPY grafana/dashboards ./grafana/dashboards
-# Served on /docs/, which the landing page links to (src/server.ts reads ../docs from dist/).
+# Served on /docs/, which the landing page links to (src/http/landing.ts reads ../../docs from dist/http/).
 COPY docs ./docs
 # A numeric non-root user, so Kubernetes' runAsNonRoot can verify it. Everything above belongs
 # to root (readable, not writable, by this user); the exporter writes nothing, so --read-only works.
