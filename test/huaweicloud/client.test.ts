@@ -6,11 +6,7 @@ import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from "../../src/huaweicloud/backoff.js";
-import {
-  HuaweiCloudClient,
-  type HuaweiCloudClientOptions,
-  parseErrorBody,
-} from "../../src/huaweicloud/client.js";
+import { HuaweiCloudClient, type HuaweiCloudClientOptions } from "../../src/huaweicloud/client.js";
 import { StaticCredentialProvider } from "../../src/huaweicloud/credentials.js";
 import { ApiError } from "../../src/huaweicloud/errors.js";
 import type { ApiRequest, RequestEvent } from "../../src/huaweicloud/types.js";
@@ -549,20 +545,5 @@ describe("back-off arithmetic", () => {
     ["soon", undefined],
   ])("Retry-After %j waits %j ms", (value, expected) => {
     expect(parseRetryAfter(value, now, 60_000)).toBe(expected);
-  });
-
-  it.each([
-    [
-      '{"error_code":"DLI.0002","error_msg":"no queue"}',
-      { isJson: true, code: "DLI.0002", message: "no queue" },
-    ],
-    ['{"error":{"code":"X.1","message":"m"}}', { isJson: true, code: "X.1", message: "m" }],
-    [
-      '{"code":"DLF.1","message":"m","request_id":"r"}',
-      { isJson: true, code: "DLF.1", message: "m", requestId: "r" },
-    ],
-    ["not json", { isJson: false }],
-  ])("parses error body %s", (text, expected) => {
-    expect(parseErrorBody(text)).toEqual(expect.objectContaining(expected));
   });
 });
