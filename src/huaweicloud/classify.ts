@@ -89,7 +89,7 @@ export function classifyAnswer(input: AnswerInput): Classified {
   const authOutcome: AuthOutcome =
     status === 401 || (apiCode !== undefined && AUTH_CODES.has(apiCode))
       ? "auth_failure"
-      : reason === "client" || reason === "invalid_response"
+      : status === 403 || reason === "client" || reason === "invalid_response"
         ? "accepted"
         : "unknown";
 

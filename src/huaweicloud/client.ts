@@ -3,6 +3,7 @@
 // What an answer means (its ApiError reason) is classify.ts's business.
 
 import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from "undici";
+import type { SourceName } from "../jobs/model.js";
 import type { Logger } from "../logger.js";
 import { VERSION } from "../version.js";
 import { type AuthGuard, type AuthPermit, processAuthGuard } from "./auth-guard.js";
@@ -55,6 +56,8 @@ export interface HuaweiCloudClientOptions {
   maxResponseBytes?: number;
   /** Called once for every attempt, as it ends. */
   onRequest?: (event: RequestEvent) => void;
+  /** Called for every attempt not sent because its key's auth budget is spent. */
+  onHeldBack?: (source: SourceName) => void;
   logger?: Logger;
   /** Default: keep-alive connections per host, through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY. */
   dispatcher?: Dispatcher;
@@ -108,6 +111,7 @@ export class HuaweiCloudClient implements ApiGetter {
   private readonly maxRetries: number;
   private readonly maxResponseBytes: number;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly onHeldBack: ((source: SourceName) => void) | undefined;
   private readonly logger: Logger | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -127,6 +131,7 @@ export class HuaweiCloudClient implements ApiGetter {
     this.maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.onRequest = options.onRequest;
+    this.onHeldBack = options.onHeldBack;
     this.logger = options.logger;
     this.ownsDispatcher = options.dispatcher === undefined;
     // EnvHttpProxyAgent keeps one keep-alive pool per origin, like Agent, and routes through
@@ -247,13 +252,21 @@ export class HuaweiCloudClient implements ApiGetter {
     let permit: AuthPermit;
     try {
       credential = await this.credentials.get(signal);
-      permit = await this.guard.acquire(credential.accessKey, signal);
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();
       if (isApiError(err)) throw err;
       throw new ApiError("auth", `${target.label}: no credentials (${describeError(err, undefined)})`, {
         endpoint: target.label,
       });
+    }
+    try {
+      // Scope: an API may refuse a key the others accept, so each earns its own trust.
+      permit = await this.guard.acquire(credential.accessKey, `${request.source} ${target.host}`, signal);
+    } catch (err) {
+      if (signal?.aborted) throw new Cancelled();
+      // The budget of the key is spent: this request was not sent.
+      this.onHeldBack?.(request.source);
+      throw err;
     }
     let result: AttemptResult | undefined;
     try {

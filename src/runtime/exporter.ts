@@ -142,6 +142,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       maxRetries: current.poll.maxRetries,
       maxResponseBytes: current.poll.maxResponseBytes,
       onRequest: (event) => selfMetrics.observeRequest(target.name, event),
+      onHeldBack: (source) => selfMetrics.countHeldBack(target.name, source),
       logger: targetLogger,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.authGuard ? { authGuard: options.authGuard } : {}),
