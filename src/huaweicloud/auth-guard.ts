@@ -4,7 +4,8 @@
 // in the process, at most `limit` requests may fail in any `windowMs`, counting the ones still
 // in flight: a key is only trusted on an API (a scope: source and host) that accepted it a
 // moment ago with no failure of the key since; anywhere else one request goes alone and the
-// others wait for its answer. Past the budget, requests fail at once without being sent.
+// others of that scope wait for its answer, while requests alone on other scopes count
+// against the budget. Past the budget, requests fail at once without being sent.
 
 import { abortReason } from "./backoff.js";
 import { ApiError } from "./errors.js";
@@ -15,9 +16,10 @@ export interface AuthGuardOptions {
   /** Failures allowed per window, in flight included; default 5, the gateway's threshold. */
   limit?: number;
   /**
-   * How long an acceptance vouches for the key on its scope; default 2 s. Well under a poll
-   * interval, so each poll starts with one request alone, while the pages of a poll (each sent
-   * as the previous answer arrives) flow freely.
+   * How long an acceptance vouches for the key on its scope, and the longest a request sent
+   * alone holds the others; default 2 s. Well under a poll interval, so each poll starts with
+   * one request alone, while the pages of a poll (each sent as the previous answer arrives)
+   * flow freely.
    */
   trustMs?: number;
   now?: () => number;
@@ -57,14 +59,21 @@ interface ScopeRecord {
   lastAccepted: boolean;
 }
 
+interface Probe {
+  scope: string;
+  sentAt: number;
+}
+
 interface KeyRecord {
   /** Failures within the window, oldest first; an acceptance does not erase them. */
   failures: Failure[];
   /** Failures ever recorded: an acceptance vouches for the key only until the next one. */
   failureCount: number;
   scopes: Map<string, ScopeRecord>;
-  /** An unvouched request is in flight: the others wait for its answer. */
-  probing: boolean;
+  /** Requests in flight to scopes that do not trust the key: one per scope. */
+  probes: Set<Probe>;
+  /** Wakes the waiters when the oldest probe stops counting (see acquire). */
+  probeTimer: NodeJS.Timeout | undefined;
   inFlight: number;
   waiters: Set<() => void>;
 }
@@ -85,7 +94,7 @@ export class AuthGuard {
 
   /**
    * Waits for permission to send one request with this key to `scope`. Trusted there: at once.
-   * Otherwise one request at a time per key, within the budget. Throws ApiError(auth) without
+   * Otherwise one request at a time per scope, within the budget. Throws ApiError(auth) without
    * waiting once the scope's budget is spent, and the signal's reason when it aborts.
    */
   async acquire(accessKey: string, scope: string, signal?: AbortSignal): Promise<AuthPermit> {
@@ -96,13 +105,27 @@ export class AuthGuard {
       this.prune(record);
       if (this.trusted(record, scope)) {
         record.inFlight++;
-        return this.permit(record, scope, false);
+        return this.permit(record, scope);
       }
       if (record.failures.length >= this.budget(record, scope)) throw this.heldBack(accessKey, record, scope);
-      if (!record.probing) {
-        record.probing = true;
-        record.inFlight++;
-        return this.permit(record, scope, true);
+      // One request alone per scope; the others of the scope wait for its answer.
+      const probes = [...record.probes];
+      if (!probes.some((p) => p.scope === scope)) {
+        // Across scopes, probes in flight count as failures to come. A refusal comes from the
+        // gateway at once; a probe unanswered after trustMs has passed it and stops counting,
+        // so a hanging API cannot hold back the key's other APIs.
+        const counting = probes.filter((p) => this.now() - p.sentAt < this.trustMs);
+        if (record.failures.length + counting.length < this.budget(record, scope)) {
+          const probe = { scope, sentAt: this.now() };
+          record.probes.add(probe);
+          record.inFlight++;
+          return this.permit(record, scope, probe);
+        }
+        const oldest = Math.min(...counting.map((p) => p.sentAt));
+        record.probeTimer ??= setTimeout(
+          () => this.wake(record),
+          Math.max(1, oldest + this.trustMs - this.now()),
+        ).unref();
       }
       await this.nextRelease(record, signal);
     }
@@ -136,7 +159,7 @@ export class AuthGuard {
     return record.scopes.get(scope)?.lastAccepted ? this.limit : this.limit - 1;
   }
 
-  private permit(record: KeyRecord, scope: string, probe: boolean): AuthPermit {
+  private permit(record: KeyRecord, scope: string, probe?: Probe): AuthPermit {
     const failuresAtStart = record.failureCount;
     let released = false;
     return {
@@ -144,7 +167,7 @@ export class AuthGuard {
         if (released) return;
         released = true;
         record.inFlight--;
-        if (probe) record.probing = false;
+        if (probe) record.probes.delete(probe);
         const trustedThroughout = !probe && record.failureCount === failuresAtStart;
         if (outcome === "auth_failure" || (outcome === "abandoned" && !trustedThroughout)) {
           record.failures.push({ at: this.now(), scope });
@@ -158,11 +181,20 @@ export class AuthGuard {
             lastAccepted: true,
           });
         }
-        for (const wake of record.waiters) wake();
-        record.waiters.clear();
+        // The waiters wake once this answer has reached its caller: a poll that fails on it
+        // cancels its other requests first, instead of letting the next one out.
+        if (record.waiters.size > 0) setImmediate(() => this.wake(record));
         this.sweep();
       },
     };
+  }
+
+  private wake(record: KeyRecord): void {
+    clearTimeout(record.probeTimer);
+    record.probeTimer = undefined;
+    const waiters = [...record.waiters];
+    record.waiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /** Drops the records with nothing left to say (temporary keys rotate: old ones must go). */
@@ -186,7 +218,8 @@ export class AuthGuard {
         failures: [],
         failureCount: 0,
         scopes: new Map(),
-        probing: false,
+        probes: new Set(),
+        probeTimer: undefined,
         inFlight: 0,
         waiters: new Set(),
       };
