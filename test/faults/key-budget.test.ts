@@ -71,8 +71,8 @@ describe("a key that starts being refused", () => {
     const world = h as Harness;
     expect(run.refusedAt.length).toBeGreaterThan(0);
     expect(mostInAnyWindow(run.refusedAt), run.refusedAt.join(",")).toBeLessThanOrEqual(5);
-    // The first poll after the change: the first request went alone, not nine at once.
-    expect(run.refusedAt.filter((t) => t === run.refusedAt[0]).length).toBeLessThanOrEqual(4);
+    // The first poll after the change: one request alone per API, not nine at once.
+    expect(run.refusedAt.filter((t) => t === run.refusedAt[0]).length).toBeLessThanOrEqual(3);
     // Once the window passes it tries again: the key may have been fixed.
     expect(run.refusedAt.some((t) => t - (run.refusedAt[0] as number) >= WINDOW_MS)).toBe(true);
 
@@ -92,7 +92,8 @@ describe("a key that starts being refused", () => {
     const run = await pollWith(["dataarts"]);
     const world = h as Harness;
     expect(run.refusedAt.length).toBeGreaterThan(0);
-    expect(mostInAnyWindow(run.refusedAt), run.refusedAt.join(",")).toBeLessThanOrEqual(5);
+    // One short of five: the last is kept for the APIs that accept the key.
+    expect(mostInAnyWindow(run.refusedAt), run.refusedAt.join(",")).toBeLessThanOrEqual(4);
     // Every poll of Spark and Flink was sent and complete.
     for (const source of ["spark", "flink"]) {
       expect(run.sentPerPoll[source]?.every((n) => n > 0)).toBe(true);
