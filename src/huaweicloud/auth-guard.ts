@@ -97,13 +97,19 @@ export class AuthGuard {
    * Otherwise one request at a time per scope, within the budget. Throws ApiError(auth) without
    * waiting once the scope's budget is spent, and the signal's reason when it aborts.
    */
-  async acquire(accessKey: string, scope: string, signal?: AbortSignal): Promise<AuthPermit> {
+  async acquire(
+    accessKey: string,
+    scope: string,
+    signal?: AbortSignal,
+    /** This caller's trustMs: polls closer together than twice the default need less. */
+    trustMs = this.trustMs,
+  ): Promise<AuthPermit> {
     for (;;) {
       if (signal?.aborted) throw abortReason(signal);
       // Looked up afresh each turn: a record with nothing left to say is dropped on release.
       const record = this.record(accessKey);
       this.prune(record);
-      if (this.trusted(record, scope)) {
+      if (this.trusted(record, scope, trustMs)) {
         record.inFlight++;
         return this.permit(record, scope);
       }
@@ -114,7 +120,7 @@ export class AuthGuard {
         // Across scopes, probes in flight count as failures to come. A refusal comes from the
         // gateway at once; a probe unanswered after trustMs has passed it and stops counting,
         // so a hanging API cannot hold back the key's other APIs.
-        const counting = probes.filter((p) => this.now() - p.sentAt < this.trustMs);
+        const counting = probes.filter((p) => this.now() - p.sentAt < trustMs);
         if (record.failures.length + counting.length < this.budget(record, scope)) {
           const probe = { scope, sentAt: this.now() };
           record.probes.add(probe);
@@ -124,7 +130,7 @@ export class AuthGuard {
         const oldest = Math.min(...counting.map((p) => p.sentAt));
         record.probeTimer ??= setTimeout(
           () => this.wake(record),
-          Math.max(1, oldest + this.trustMs - this.now()),
+          Math.max(1, oldest + trustMs - this.now()),
         ).unref();
       }
       await this.nextRelease(record, signal);
@@ -141,12 +147,12 @@ export class AuthGuard {
     return record.failures.length >= budget ? this.releaseTime(record, budget) : undefined;
   }
 
-  private trusted(record: KeyRecord, scope: string): boolean {
+  private trusted(record: KeyRecord, scope: string, trustMs = this.trustMs): boolean {
     const s = record.scopes.get(scope);
     return (
       s?.acceptedAt !== undefined &&
       s.failureCountThen === record.failureCount &&
-      this.now() - s.acceptedAt <= this.trustMs
+      this.now() - s.acceptedAt <= trustMs
     );
   }
 

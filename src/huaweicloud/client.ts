@@ -63,6 +63,8 @@ export interface HuaweiCloudClientOptions {
   dispatcher?: Dispatcher;
   /** Default: the one guard shared by the whole process. */
   authGuard?: AuthGuard;
+  /** How long an acceptance vouches for the key (default: the guard's); under half a poll interval. */
+  authTrustMs?: number;
   backoff?: Partial<BackoffPolicy>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -116,6 +118,7 @@ export class HuaweiCloudClient implements ApiGetter {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly guard: AuthGuard;
+  private readonly authTrustMs: number | undefined;
   private readonly backoff: BackoffPolicy;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -138,6 +141,7 @@ export class HuaweiCloudClient implements ApiGetter {
     // HTTP(S)_PROXY except for NO_PROXY hosts (cloudeye-exporter issue #8 asked for proxies).
     this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
     this.guard = options.authGuard ?? processAuthGuard;
+    this.authTrustMs = options.authTrustMs;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
@@ -261,7 +265,8 @@ export class HuaweiCloudClient implements ApiGetter {
     }
     try {
       // Scope: an API may refuse a key the others accept, so each earns its own trust.
-      permit = await this.guard.acquire(credential.accessKey, `${request.source} ${target.host}`, signal);
+      const scope = `${request.source} ${target.host}`;
+      permit = await this.guard.acquire(credential.accessKey, scope, signal, this.authTrustMs);
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();
       // The budget of the key is spent: this request was not sent.

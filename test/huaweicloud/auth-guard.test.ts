@@ -112,6 +112,27 @@ describe("trust", () => {
     expect([w.count("sent"), w.count("waiting")]).toEqual([sent, waiting]);
   });
 
+  it.each([
+    [400, true],
+    [600, false],
+  ])(
+    "with a caller's trustMs of 500 (polls a second apart), %i ms after the acceptance: trusted %s",
+    async (after, trusted) => {
+      let clock = T0;
+      const guard = new AuthGuard({ now: () => clock });
+      (await guard.acquire(KEY, "spark", undefined, 500)).release("accepted");
+      clock += after;
+      const first = await guard.acquire(KEY, "spark", undefined, 500);
+      let second = false;
+      void guard.acquire(KEY, "spark", undefined, 500).then(() => {
+        second = true;
+      });
+      await settle();
+      expect(second).toBe(trusted);
+      first.release("accepted");
+    },
+  );
+
   it("ends on every scope at the key's first failure", async () => {
     const w = world();
     await w.send("spark");
