@@ -1,19 +1,25 @@
 // The signed HTTP client every source uses: sign, send, read with one deadline and a size
-// limit, classify the answer into an ApiError reason, retry what is worth retrying, and never
-// let a wrong key get locked by the gateway.
+// limit, retry what is worth retrying, and never let a wrong key get locked by the gateway.
+// What an answer means (its ApiError reason) is classify.ts's business.
 
 import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from "undici";
+import type { SourceName } from "../jobs/model.js";
 import type { Logger } from "../logger.js";
 import { VERSION } from "../version.js";
-import { type AuthGuard, type AuthOutcome, type AuthPermit, processAuthGuard } from "./auth-guard.js";
+import { type AuthGuard, type AuthPermit, processAuthGuard } from "./auth-guard.js";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from "./backoff.js";
 import {
-  type BackoffPolicy,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  parseRetryAfter,
-  sleep as realSleep,
-} from "./backoff.js";
-import { ApiError, type ErrorReason, isApiError } from "./errors.js";
+  type Classified,
+  classifyAnswer,
+  classifyTransportError,
+  describeError,
+  headerValue,
+  maskSecrets,
+  RETRYABLE,
+  type ResponseHeaders,
+  tooLarge,
+} from "./classify.js";
+import { ApiError, isApiError } from "./errors.js";
 import {
   buildQueryString,
   encodePath,
@@ -38,21 +44,6 @@ const SCRATCH_BYTES = 128 * 1024;
 /** Scratch buffers kept for the next answers: at most this many, of at most this size. */
 const SCRATCH_BUFFERS = 8;
 const SCRATCH_KEEP_BYTES = 1024 * 1024;
-/** Longest API error message kept in an ApiError message. */
-const MAX_API_MESSAGE = 300;
-
-const AUTH_CODES = new Set(["APIG.0301", "APIG.0303", "APIGW.0301", "APIGW.0303"]);
-const THROTTLE_CODES = new Set(["APIG.0308", "APIGW.0308"]);
-/** DLI reports its own internal errors as HTTP 400 with this code (notes section F). */
-const SERVER_ERROR_CODES = new Set(["DLI.0999"]);
-const RETRYABLE: ReadonlySet<ErrorReason> = new Set(["throttled", "server", "timeout", "network"]);
-const TIMEOUT_CODES = new Set([
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "ETIMEDOUT",
-]);
-
 export interface HuaweiCloudClientOptions {
   credentials: CredentialProvider;
   /** Sent and signed as `X-Project-Id`, as the official SDKs do for project-scoped keys. */
@@ -65,11 +56,15 @@ export interface HuaweiCloudClientOptions {
   maxResponseBytes?: number;
   /** Called once for every attempt, as it ends. */
   onRequest?: (event: RequestEvent) => void;
+  /** Called for every attempt not sent because its key's auth budget is spent. */
+  onHeldBack?: (source: SourceName) => void;
   logger?: Logger;
   /** Default: keep-alive connections per host, through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY. */
   dispatcher?: Dispatcher;
   /** Default: the one guard shared by the whole process. */
   authGuard?: AuthGuard;
+  /** How long an acceptance vouches for the key (default: the guard's); under half a poll interval. */
+  authTrustMs?: number;
   backoff?: Partial<BackoffPolicy>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -103,16 +98,7 @@ interface Target {
   label: string;
 }
 
-interface AttemptResult {
-  response?: ApiResponse;
-  error?: ApiError;
-  /** HTTP status as text, or `timeout` / `network`. */
-  code: string;
-  retryAfterMs?: number;
-  authOutcome: AuthOutcome;
-  serverDate?: string;
-  /** The API's error message, unshortened (secrets masked). */
-  apiMessage?: string;
+interface AttemptResult extends Classified {
   canonicalRequest: string;
   durationMs: number;
 }
@@ -127,10 +113,12 @@ export class HuaweiCloudClient implements ApiGetter {
   private readonly maxRetries: number;
   private readonly maxResponseBytes: number;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly onHeldBack: ((source: SourceName) => void) | undefined;
   private readonly logger: Logger | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly guard: AuthGuard;
+  private readonly authTrustMs: number | undefined;
   private readonly backoff: BackoffPolicy;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -146,12 +134,14 @@ export class HuaweiCloudClient implements ApiGetter {
     this.maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.onRequest = options.onRequest;
+    this.onHeldBack = options.onHeldBack;
     this.logger = options.logger;
     this.ownsDispatcher = options.dispatcher === undefined;
     // EnvHttpProxyAgent keeps one keep-alive pool per origin, like Agent, and routes through
     // HTTP(S)_PROXY except for NO_PROXY hosts (cloudeye-exporter issue #8 asked for proxies).
     this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
     this.guard = options.authGuard ?? processAuthGuard;
+    this.authTrustMs = options.authTrustMs;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
@@ -266,13 +256,22 @@ export class HuaweiCloudClient implements ApiGetter {
     let permit: AuthPermit;
     try {
       credential = await this.credentials.get(signal);
-      permit = await this.guard.acquire(credential.accessKey, signal);
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();
       if (isApiError(err)) throw err;
       throw new ApiError("auth", `${target.label}: no credentials (${describeError(err, undefined)})`, {
         endpoint: target.label,
       });
+    }
+    try {
+      // Scope: an API may refuse a key the others accept, so each earns its own trust.
+      const scope = `${request.source} ${target.host}`;
+      permit = await this.guard.acquire(credential.accessKey, scope, signal, this.authTrustMs);
+    } catch (err) {
+      if (signal?.aborted) throw new Cancelled();
+      // The budget of the key is spent: this request was not sent.
+      this.onHeldBack?.(request.source);
+      throw err;
     }
     let result: AttemptResult | undefined;
     try {
@@ -316,14 +315,14 @@ export class HuaweiCloudClient implements ApiGetter {
     signal?.addEventListener("abort", onCallerAbort, { once: true });
     const started = this.now();
     const elapsed = () => Math.max(0, this.now() - started);
-    const done = (r: Omit<AttemptResult, "durationMs" | "canonicalRequest">): AttemptResult => ({
+    const done = (r: Classified): AttemptResult => ({
       ...r,
       durationMs: elapsed(),
       canonicalRequest,
     });
 
     let status: number | undefined;
-    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    let responseHeaders: ResponseHeaders = {};
     try {
       const res = await undiciRequest(target.url, {
         method: "GET",
@@ -339,11 +338,7 @@ export class HuaweiCloudClient implements ApiGetter {
       const declared = Number(headerValue(res.headers, "content-length"));
       if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
         res.body.destroy();
-        return done({
-          error: this.tooLarge(target, status, `declares ${declared} bytes`),
-          code: String(status),
-          authOutcome: "unknown",
-        });
+        return done(tooLarge(target.label, status, `declares ${declared} bytes`, this.maxResponseBytes));
       }
       // Read into a scratch buffer kept between requests: one string per answer, and no
       // ArrayBuffer the size of each answer (Buffer.concat) nor string per chunk to collect.
@@ -355,11 +350,8 @@ export class HuaweiCloudClient implements ApiGetter {
           const bytes = chunk as Buffer;
           if (size + bytes.length > this.maxResponseBytes) {
             res.body.destroy();
-            return done({
-              error: this.tooLarge(target, status, `sent more than ${this.maxResponseBytes} bytes`),
-              code: String(status),
-              authOutcome: "unknown",
-            });
+            const what = `sent more than ${this.maxResponseBytes} bytes`;
+            return done(tooLarge(target.label, status, what, this.maxResponseBytes));
           }
           if (size + bytes.length > body.length) {
             const grown = Buffer.allocUnsafe(Math.max(body.length * 2, size + bytes.length));
@@ -374,101 +366,33 @@ export class HuaweiCloudClient implements ApiGetter {
         if (body.length <= SCRATCH_KEEP_BYTES && this.scratch.length < SCRATCH_BUFFERS)
           this.scratch.push(body);
       }
-      return done(this.classify(target, status, responseHeaders, text, masked));
+      return done(
+        classifyAnswer({
+          label: target.label,
+          status,
+          headers: responseHeaders,
+          text,
+          mask: masked,
+          nowMs: this.now(),
+          retryAfterCapMs: this.backoff.retryAfterCapMs,
+        }),
+      );
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();
-      const timedOut = controller.signal.aborted || TIMEOUT_CODES.has(errorCode(err) ?? "");
-      const reason: ErrorReason = timedOut ? "timeout" : "network";
-      const message = timedOut
-        ? `${target.label}: no complete answer within ${this.timeoutMs} ms${status === undefined ? "" : ` (HTTP ${status} headers arrived)`}`
-        : `${target.label}: network error (${describeError(err, target.host, masked)})`;
-      return done({
-        error: new ApiError(reason, message, { endpoint: target.label, status }),
-        code: reason,
-        authOutcome: "unknown",
-      });
+      return done(
+        classifyTransportError(err, {
+          label: target.label,
+          host: target.host,
+          timeoutMs: this.timeoutMs,
+          deadlinePassed: controller.signal.aborted,
+          status,
+          mask: masked,
+        }),
+      );
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onCallerAbort);
     }
-  }
-
-  private classify(
-    target: Target,
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-    text: string,
-    masked: (text: string) => string,
-  ): Omit<AttemptResult, "durationMs" | "canonicalRequest"> {
-    const code = String(status);
-    const serverDate = headerValue(headers, "date");
-    const headerRequestId = headerValue(headers, "x-request-id");
-
-    if (status >= 200 && status < 300) {
-      try {
-        if (text.trim() === "") throw new Error("empty");
-        const body: unknown = JSON.parse(text);
-        return {
-          response: { status, body, requestId: headerRequestId },
-          code,
-          authOutcome: "accepted",
-          serverDate,
-        };
-      } catch {
-        const error = new ApiError(
-          "invalid_response",
-          `${target.label}: HTTP ${status} answer is not JSON${text.trim() === "" ? " (empty body)" : `: ${snippet(masked(text), 80)}`}`,
-          { status, endpoint: target.label, requestId: headerRequestId },
-        );
-        return { error, code, authOutcome: "accepted", serverDate };
-      }
-    }
-
-    const parsed = parseErrorBody(text);
-    const apiCode = parsed.code;
-    const apiMessage = parsed.message === undefined ? undefined : masked(parsed.message);
-    const requestId = headerRequestId ?? parsed.requestId;
-
-    let reason: ErrorReason;
-    if (status === 401 || status === 403 || (apiCode !== undefined && AUTH_CODES.has(apiCode)))
-      reason = "auth";
-    else if (status === 429 || (apiCode !== undefined && THROTTLE_CODES.has(apiCode))) reason = "throttled";
-    else if (status >= 500 || (apiCode !== undefined && SERVER_ERROR_CODES.has(apiCode))) reason = "server";
-    else if (status >= 400) reason = "client";
-    else reason = "invalid_response";
-
-    // Only a rejected key or signature counts against the lockout budget; a 403 without a
-    // gateway code means the key was accepted but lacks a permission.
-    const authOutcome: AuthOutcome =
-      status === 401 || (apiCode !== undefined && AUTH_CODES.has(apiCode))
-        ? "auth_failure"
-        : reason === "client" || reason === "invalid_response"
-          ? "accepted"
-          : "unknown";
-
-    const detail =
-      apiMessage ??
-      (parsed.isJson || text.trim() === "" ? undefined : masked(text.replace(/\s+/g, " ").trim()));
-    const message = [
-      `${target.label}: HTTP ${status}`,
-      apiCode ? ` ${apiCode}` : "",
-      detail ? `: ${snippet(detail, MAX_API_MESSAGE)}` : "",
-      requestId ? ` (request id ${requestId})` : "",
-    ].join("");
-    const error = new ApiError(reason, message, { status, code: apiCode, requestId, endpoint: target.label });
-    const retryAfterMs =
-      reason === "throttled" || reason === "server"
-        ? parseRetryAfter(headerValue(headers, "retry-after"), this.now(), this.backoff.retryAfterCapMs)
-        : undefined;
-    return { error, code, authOutcome, retryAfterMs, serverDate, apiMessage };
-  }
-
-  private tooLarge(target: Target, status: number, what: string): ApiError {
-    return new ApiError(
-      "invalid_response",
-      `${target.label}: HTTP ${status} answer ${what}, over the limit of ${this.maxResponseBytes} bytes`,
-      { status, endpoint: target.label },
-    );
   }
 
   private report(request: ApiRequest, target: Target, attempt: number, result: AttemptResult): void {
@@ -498,89 +422,4 @@ export class HuaweiCloudClient implements ApiGetter {
       this.logger?.warn({ err: String(err) }, "request observer failed");
     }
   }
-}
-
-interface ParsedErrorBody {
-  isJson: boolean;
-  code?: string;
-  message?: string;
-  requestId?: string;
-}
-
-/** The error shapes Huawei APIs use: {error_code,error_msg}, {error:{code,message}}, {code,message}. */
-export function parseErrorBody(text: string): ParsedErrorBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { isJson: false };
-  }
-  if (!isRecord(body)) return { isJson: true };
-  const nested = isRecord(body.error) ? body.error : undefined;
-  const code = firstText(body.error_code, nested?.code, body.errorCode, body.code);
-  const message = firstText(
-    body.error_msg,
-    nested?.message,
-    body.errorMsg,
-    body.message,
-    body.encoded_authorization_message,
-  );
-  const requestId = firstText(body.request_id, nested?.request_id);
-  return { isJson: true, code, message, requestId };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function firstText(...values: unknown[]): string | undefined {
-  for (const v of values) {
-    if (typeof v === "string" && v !== "") return v;
-    if (typeof v === "number") return String(v);
-  }
-  return undefined;
-}
-
-function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function snippet(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-/** The secret key and token never leave in a message, even when a server echoes them. */
-function maskSecrets(text: string, credential: Credential): string {
-  let out = text;
-  for (const secret of [credential.secretKey, credential.securityToken]) {
-    if (secret && secret.length >= 4) out = out.split(secret).join("[REDACTED]");
-  }
-  return out;
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const own = (err as { code?: unknown }).code;
-  if (typeof own === "string") return own;
-  const cause = (err as { cause?: unknown }).cause;
-  return cause === err ? undefined : errorCode(cause);
-}
-
-/**
- * `CODE: message` of a transport error (connection refused, DNS, TLS...), shortened. Secrets
- * are masked before the cut: a secret cut in two would no longer be found whole.
- */
-function describeError(
-  err: unknown,
-  host: string | undefined,
-  mask: (text: string) => string = (text) => text,
-): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  const text = code && !message.includes(code) ? `${code}: ${message}` : message;
-  return snippet(mask(host && !text.includes(host) ? `${text}, host ${host}` : text), 200);
 }

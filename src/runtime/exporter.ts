@@ -10,6 +10,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Dispatcher } from "undici";
 import { parseListenAddress } from "../config/listen-address.js";
+import { FALLBACK_POLL_INTERVAL_MS, scheduleIntervalMs } from "../config/schedule.js";
 import type { ExporterConfig, TargetConfig } from "../config/types.js";
 import type { ShardView } from "../http/landing.js";
 import { createApp, listen, type RunningServer } from "../http/server.js";
@@ -91,6 +92,14 @@ function runtimeSettings(config: ExporterConfig, target: TargetConfig) {
   return { target, poll };
 }
 
+/**
+ * An acceptance vouches for a key for 2 s, or half the poll interval where polls are closer:
+ * each poll's first request to an API must go alone (issue 14), the pages after it flow.
+ */
+function authTrustMs(schedule: string): number {
+  return Math.min(2_000, (scheduleIntervalMs(schedule) ?? FALLBACK_POLL_INTERVAL_MS) / 2);
+}
+
 /** Settings the running process cannot change without a restart. */
 function restartOnlyDifferences(running: ExporterConfig, next: ExporterConfig): string[] {
   const keys: string[] = [];
@@ -142,6 +151,8 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       maxRetries: current.poll.maxRetries,
       maxResponseBytes: current.poll.maxResponseBytes,
       onRequest: (event) => selfMetrics.observeRequest(target.name, event),
+      onHeldBack: (source) => selfMetrics.countHeldBack(target.name, source),
+      authTrustMs: authTrustMs(current.poll.schedule),
       logger: targetLogger,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.authGuard ? { authGuard: options.authGuard } : {}),

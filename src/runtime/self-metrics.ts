@@ -53,6 +53,7 @@ export class SelfMetrics implements StoreObserver {
   private readonly requests: Counter<"target" | "source" | "code">;
   private readonly requestDuration: Histogram<"target" | "source">;
   private readonly errors: Counter<"target" | "source" | "reason">;
+  private readonly authHeldBack: Counter<"target" | "source">;
   private readonly jobs: Gauge<"target" | "source">;
   private readonly unknownStates: Counter<"source" | "state">;
   private readonly seriesDropped: Counter<"target" | "source">;
@@ -111,6 +112,12 @@ export class SelfMetrics implements StoreObserver {
       name: `${PREFIX}errors_total`,
       help: "Errors by reason: auth, throttled, timeout, network, server, client, invalid_response, pagination.",
       labelNames: ["target", "source", "reason"],
+      registers,
+    });
+    this.authHeldBack = new Counter({
+      name: `${PREFIX}auth_held_back_total`,
+      help: "Requests not sent because their access key had used up its authentication failures (the gateway locks a key after five).",
+      labelNames: ["target", "source"],
       registers,
     });
     this.jobs = new Gauge({
@@ -172,6 +179,7 @@ export class SelfMetrics implements StoreObserver {
       this.polls.inc({ ...labels, result: "success" }, 0);
       this.polls.inc({ ...labels, result: "error" }, 0);
       this.pollsSkipped.inc(labels, 0);
+      this.authHeldBack.inc(labels, 0);
       this.seriesDropped.inc(labels, 0);
       for (const reason of ERROR_REASONS) this.errors.inc({ ...labels, reason }, 0);
       this.pollDuration.zero(labels);
@@ -223,6 +231,11 @@ export class SelfMetrics implements StoreObserver {
     this.errors.inc({ target: targetLabel(target), source, reason });
   }
 
+  /** A request was not sent: its key's auth budget is spent. */
+  countHeldBack(target: TargetRef, source: SourceName): void {
+    this.authHeldBack.inc({ target: targetLabel(target), source });
+  }
+
   countSkippedPoll(target: TargetRef, source: SourceName): void {
     this.pollsSkipped.inc({ target: targetLabel(target), source });
   }
@@ -255,6 +268,7 @@ export class SelfMetrics implements StoreObserver {
         this.lastSuccess,
         this.pollDuration,
         this.pollsSkipped,
+        this.authHeldBack,
         this.requestDuration,
         this.jobs,
         this.seriesDropped,

@@ -4,6 +4,7 @@
 // counting anything twice.
 
 import { afterEach, describe, expect, it } from "vitest";
+import { AuthGuard } from "../../src/huaweicloud/auth-guard.js";
 import type { FaultRule } from "../../src/simulator/index.js";
 import { type Harness, samples, sampleValue, startHarness } from "../helpers/harness.js";
 import { NEVER, simulatorTarget } from "../helpers/process.js";
@@ -64,8 +65,13 @@ const CASES: Record<string, Case> = {
   "a total larger than the jobs": { fault: { kind: "total_lies", delta: 40 }, reason: "pagination" },
 };
 
+/** The auth guard's clock: a refused key is held back for up to its five-minute window. */
+let guardClock = Date.now();
+
 async function startFaultHarness(): Promise<Harness> {
+  guardClock = Date.now();
   return startHarness({
+    exporter: { authGuard: new AuthGuard({ now: () => guardClock }) },
     simulator: { jobs: { spark: 40, flink: 30, dataarts: { BATCH: 25, REAL_TIME: 15 } }, churn: false },
     config: () => ({
       poll: {
@@ -119,6 +125,8 @@ describe.each(["spark", "flink", "dataarts"] as const)("%s source under faults",
     expect(status?.lastError?.reason).toBe(reason);
 
     h.sim.faults.clear();
+    // Requests refused in flight spend the key's failures; then it waits out the window.
+    if (reason === "auth") guardClock += 5 * 60_000;
     await h.pollAll();
     const after = await h.families();
     expect(sampleValue(after, "huaweicloud_job_exporter_up", { target: "it", source })).toBe(1);
