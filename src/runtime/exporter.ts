@@ -102,15 +102,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     owned: [...runtimes.keys()],
   });
 
-  for (const target of ownedTargetsOf(config)) {
-    runtimes.set(target.name, startTargetRuntime(deps, runtimeSettings(config, target), true));
-  }
-  const firstPolls = Promise.all([...runtimes.values()].map((r) => r.firstPolls)).then(() => undefined);
   let ready = false;
-  void firstPolls.then(() => {
-    ready = true;
-  });
-  selfMetrics.observeConfigReload(true, Date.now());
 
   const app = createApp({
     metricsPath: config.server.metricsPath,
@@ -128,20 +120,22 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     version: VERSION,
     logger,
   });
-  let server: RunningServer;
-  try {
-    server = await serve(app, {
-      listenAddress: config.server.listenAddress,
-      unauthenticatedPaths: config.server.unauthenticatedPaths,
-      logger,
-      ...(webConfig ? { webConfig } : {}),
-      ...(options.certCheckMs !== undefined ? { certCheckMs: options.certCheckMs } : {}),
-    });
-  } catch (err) {
-    // The targets already started: a port that cannot be bound must not leave them polling.
-    await Promise.all([...runtimes.values()].map((r) => r.stop()));
-    throw err;
+  // Bind first: a port that cannot be bound fails the start before any API request is made.
+  const server: RunningServer = await serve(app, {
+    listenAddress: config.server.listenAddress,
+    unauthenticatedPaths: config.server.unauthenticatedPaths,
+    logger,
+    ...(webConfig ? { webConfig } : {}),
+    ...(options.certCheckMs !== undefined ? { certCheckMs: options.certCheckMs } : {}),
+  });
+  for (const target of ownedTargetsOf(config)) {
+    runtimes.set(target.name, startTargetRuntime(deps, runtimeSettings(config, target), true));
   }
+  const firstPolls = Promise.all([...runtimes.values()].map((r) => r.firstPolls)).then(() => undefined);
+  void firstPolls.then(() => {
+    ready = true;
+  });
+  selfMetrics.observeConfigReload(true, Date.now());
   logListening(logger, server.url, config, runtimes.size);
 
   let queue: Promise<unknown> = Promise.resolve();

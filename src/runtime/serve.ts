@@ -40,3 +40,11 @@ export async function serve(app: express.Express, options: ServeOptions): Promis
     : undefined;
   return listen(served, address, secure);
 }
+
+/**
+ * The server's URL as a browser on this machine can open it: a wildcard address (0.0.0.0, ::)
+ * is where the server listens, not where anyone can connect, so it becomes the loopback name.
+ */
+export function browsableUrl(url: string): string {
+  return url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//localhost:");
+}

@@ -192,8 +192,12 @@ describe("Dockerfile", () => {
         },
         () => output,
       );
+      // A real image's build has no .git, so no dist/revision.txt: the ARG's default. This copy of
+      // dist/ came from a checkout, where `npm run build` wrote the revision.
+      const builtRevision = join(REPO_ROOT, "dist/revision.txt");
+      const revision = existsSync(builtRevision) ? readFileSync(builtRevision, "utf8").trim() : "unknown";
       expect(metrics).toContain(
-        `huaweicloud_job_exporter_build_info{version="${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).version}",revision="unknown"`,
+        `huaweicloud_job_exporter_build_info{version="${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).version}",revision="${revision}"`,
       );
       const listed = (await (await fetch(`${url}/dashboards/`)).json()) as { dashboards: unknown[] };
       expect(listed.dashboards.length).toBe(5);
