@@ -7,6 +7,7 @@
 import { runCheck } from "./check/probe.js";
 import { formatCheckReport } from "./check/report.js";
 import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "./cli.js";
+import { configWarnings } from "./config/diagnostics.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { ExporterConfig } from "./config/types.js";
 import { demoConfig, startDemoSimulator } from "./demo.js";
@@ -80,10 +81,13 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
 
+  const warnings = configWarnings(config);
   if (line.command === "check") {
     process.stdout.write(
-      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n\n`,
+      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n`,
     );
+    for (const warning of warnings) process.stdout.write(`warning: ${warning.message}\n`);
+    process.stdout.write("\n");
     // The table is the output; the client's own log lines would only repeat it.
     const report = await runCheck(config, {
       logger: createLogger(line.logLevel ?? "silent", undefined, line.logFormat),
@@ -93,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = report.ok ? 0 : 1;
     return;
   }
+
+  for (const warning of warnings) logger.warn({ key: warning.key }, warning.message);
 
   let exporter: RunningExporter;
   try {

@@ -121,3 +121,28 @@ describe("the build's revision", () => {
     },
   );
 });
+
+describe("a region no table lists", () => {
+  it("is warned about at start and in check, with the nearest known region, and still runs", async () => {
+    const sim = await startTestSimulator({ seed: 2 });
+    const file = writeTempFile(
+      simulatorConfig(sim, { target: { region: "cn-north4", project_id: "not-hex" } }),
+    );
+    const { proc } = await startServing(["--config.file", file]);
+    const region = await proc.waitForLog((l) => l.key === "targets[0].region", 5000, "the region warning");
+    expect(region.level).toBe("warn");
+    expect(region.msg).toContain('region "cn-north4" is not a known region (did you mean cn-north-4?)');
+    const project = await proc.waitForLog(
+      (l) => l.key === "targets[0].project_id",
+      5000,
+      "the project warning",
+    );
+    expect(project.msg).toContain("project_id is not 32 hex digits");
+
+    const check = await runToExit(["check", "--config.file", file]);
+    expect(check.stdout).toMatch(
+      /^warning: target "it": region "cn-north4" is not a known region \(did you mean cn-north-4\?\)/m,
+    );
+    expect(check.stdout).toMatch(/^warning: target "it": project_id is not 32 hex digits/m);
+  });
+});
