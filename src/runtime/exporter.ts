@@ -8,8 +8,10 @@
 // ones. The HTTP server is bound once; a reload never rebinds it.
 
 import type { Dispatcher } from "undici";
+import { formatDuration } from "../config/duration.js";
 import type { ExporterConfig } from "../config/types.js";
 import type { ShardView } from "../http/landing.js";
+import { FAILED_JOBS_SHOWN } from "../http/landing-problems.js";
 import { createApp, type RunningServer } from "../http/server.js";
 import { loadWebConfig } from "../http/web-config.js";
 import type { AuthGuard } from "../huaweicloud/auth-guard.js";
@@ -109,7 +111,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     ownMetrics: () => selfMetrics.metrics(),
     jobs: store.writer,
     statuses: () => allPollers().map((p) => p.status),
-    targets: () => [...runtimes.values()].map((r) => r.identity),
+    targets: () =>
+      [...runtimes.values()].map((r) => ({
+        ...r.identity,
+        ...(r.target.spark.enabled ? { sparkLookback: formatDuration(r.target.spark.lookbackMs) } : {}),
+      })),
+    failedJobs: () => store.failedJobs(FAILED_JOBS_SHOWN),
+    schedule: () => config.poll.schedule,
+    ...(options.now ? { now: options.now } : {}),
     shard: shardView,
     readiness: () =>
       readinessOf(
