@@ -11,6 +11,7 @@ import { FLINK_FAILED_STATUSES } from "../jobs/flink/states.js";
 import { SPARK_FAILED_STATES } from "../jobs/spark/states.js";
 import type { SourceStatus } from "../polling/poller.js";
 import type { FailedJobs } from "../state/store.js";
+import { escapeHtml } from "./html.js";
 
 const codes = (states: readonly string[]) => states.map((s) => `<code>${s}</code>`).join(", ");
 /** The sets the sources' rules use (src/jobs/<source>/states.ts), as the page states them. */
@@ -20,13 +21,6 @@ const FAILED_STATES_NOTE = `Spark ${codes(SPARK_FAILED_STATES)}; Flink ${codes(F
 
 /** Failed jobs named per target and source; the rest are counted. */
 export const FAILED_JOBS_SHOWN = 5;
-
-function escape(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
 
 /** How long ago `thenMs` was, in the largest whole unit: `12 s ago`, `3 min ago`, `2 h ago`, `4 d ago`. */
 export function formatAge(thenMs: number, nowMs: number): string {
@@ -60,14 +54,14 @@ function failedJobsList(group: FailedJobs, nowMs: number): string {
   const items = group.jobs
     .map(
       (job) =>
-        `<li><strong>${escape(job.name)}</strong>: ${escape(job.state)}${
+        `<li><strong>${escapeHtml(job.name)}</strong>: ${escapeHtml(job.state)}${
           job.atMs === undefined ? "" : `, ${formatAge(job.atMs, nowMs)}`
         }</li>`,
     )
     .join("");
   const rest = group.total - group.jobs.length;
   const more = rest > 0 ? `<li>and ${rest} more</li>` : "";
-  return `<h3>✖ ${escape(group.target)} / ${group.source}: ${group.total} failed job${group.total === 1 ? "" : "s"}</h3><ul class="failed-jobs" data-target="${escape(group.target)}" data-source="${group.source}">${items}${more}</ul>`;
+  return `<h3>✖ ${escapeHtml(group.target)} / ${group.source}: ${group.total} failed job${group.total === 1 ? "" : "s"}</h3><ul class="failed-jobs" data-target="${escapeHtml(group.target)}" data-source="${group.source}">${items}${more}</ul>`;
 }
 
 function failingPolls(statuses: readonly SourceStatus[], nowMs: number): string {
@@ -76,9 +70,9 @@ function failingPolls(statuses: readonly SourceStatus[], nowMs: number): string 
   const items = failing
     .map(
       (s) =>
-        `<li><strong>${escape(s.target)} / ${s.source}</strong>: ✖ last poll failed${
+        `<li><strong>${escapeHtml(s.target)} / ${s.source}</strong>: ✖ last poll failed${
           s.lastPollEndMs === undefined ? "" : ` ${formatAge(s.lastPollEndMs, nowMs)}`
-        }${s.lastError ? ` (${escape(s.lastError.reason)}: ${escape(s.lastError.message)})` : ""}; last success ${
+        }${s.lastError ? ` (${escapeHtml(s.lastError.reason)}: ${escapeHtml(s.lastError.message)})` : ""}; last success ${
           s.lastSuccessMs === undefined ? "never" : formatAge(s.lastSuccessMs, nowMs)
         }</li>`,
     )

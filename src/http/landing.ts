@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type Request, type Response, Router } from "express";
 import type { SourceStatus } from "../polling/poller.js";
 import type { FailedJobs } from "../state/store.js";
+import { escapeHtml } from "./html.js";
 import { renderProblems, resultMark, timeWithAge } from "./landing-problems.js";
 
 /** Which targets this process polls, for the page and /readyz. */
@@ -39,12 +40,7 @@ export interface LandingPageInput {
   docsPath?: string;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
+export { escapeHtml };
 
 /** `running: 3, success: 2`, states sorted; "–" before the first complete poll. */
 export function formatJobsByState(byState: Record<string, number> | undefined): string {
