@@ -35,6 +35,7 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund --no-update-notifier
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime

@@ -1,28 +1,16 @@
-// The states that mean "this job failed", one set per source, defined once. Every dashboard panel
+// The states that mean "this job failed", one set per source, defined once in each source's
+// src/jobs/<source>/states.ts (the landing page reads them too) and re-exported here. Every dashboard panel
 // that counts or lists failed jobs builds its matcher from here, and test/grafana/dashboards.test.ts
 // checks that the alert rules of deploy/prometheus/rules.yml name exactly these sets, so a tile,
 // a table and an alert never disagree about what failed. Values are the metric contract's
 // (docs/metrics.md): the API's states, lower-cased.
 
-/** Spark batch jobs (`state` of the Spark families): the one terminal failure. */
-export const SPARK_FAILED_STATES: readonly string[] = ["dead"];
-
-/**
- * Flink jobs (`status` of the Flink families): not doing their work although nobody asked them to
- * stop: a runtime exception, a failed submit or cancel, or stopped for arrears.
- */
-export const FLINK_FAILED_STATUSES: readonly string[] = [
-  "job_running_exception",
-  "job_submit_fail",
-  "job_cancel_fail",
-  "job_arrearage_stopped",
-];
-
-/** DataArts batch jobs (`status` of the last-instance and instances-finished families). */
-export const DATAARTS_FAILED_INSTANCE_STATUSES: readonly string[] = ["fail", "running-exception"];
-
-/** DataArts real-time jobs (`status` of `huaweicloud_dataarts_job_status` with job_type REAL_TIME). */
-export const DATAARTS_FAILED_REAL_TIME_STATUSES: readonly string[] = ["exception"];
+export {
+  DATAARTS_FAILED_INSTANCE_STATUSES,
+  DATAARTS_FAILED_REAL_TIME_STATUSES,
+} from "../src/jobs/dataarts/states.js";
+export { FLINK_FAILED_STATUSES } from "../src/jobs/flink/states.js";
+export { SPARK_FAILED_STATES } from "../src/jobs/spark/states.js";
 
 /** A label matcher for a set: `label="one"` for one value, `label=~"a|b"` for several. */
 export function matchStates(label: string, states: readonly string[]): string {

@@ -1,4 +1,5 @@
 import { type Logger, pino } from "pino";
+import { logfmtDestination } from "./logfmt.js";
 
 export type { Logger };
 
@@ -23,7 +24,13 @@ const REDACTED_KEYS = [
 
 export const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
-export function createLogger(level: LogLevel = "info", destination?: NodeJS.WritableStream): Logger {
+export type LogFormat = "json" | "logfmt";
+
+export function createLogger(
+  level: LogLevel = "info",
+  destination?: NodeJS.WritableStream,
+  format: LogFormat = "json",
+): Logger {
   const options = {
     level,
     base: { app: "huaweicloud-job-exporter" },
@@ -31,5 +38,6 @@ export function createLogger(level: LogLevel = "info", destination?: NodeJS.Writ
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
+  if (format === "logfmt") return pino(options, logfmtDestination(destination));
   return destination ? pino(options, destination) : pino(options);
 }

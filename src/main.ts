@@ -7,6 +7,7 @@
 import { runCheck } from "./check/probe.js";
 import { formatCheckReport } from "./check/report.js";
 import { type CommandLine, HELP_TEXT, parseCommandLine, UsageError } from "./cli.js";
+import { configWarnings } from "./config/diagnostics.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { ExporterConfig } from "./config/types.js";
 import { demoConfig, startDemoSimulator } from "./demo.js";
@@ -14,6 +15,7 @@ import { loadWebConfig } from "./http/web-config.js";
 import { createLogger } from "./logger.js";
 import { type RunningExporter, startExporter } from "./runtime/exporter.js";
 import { ConfigReloader } from "./runtime/reload.js";
+import { browsableUrl } from "./runtime/serve.js";
 import { resolveSharding } from "./runtime/shard.js";
 import type { Simulator } from "./simulator/index.js";
 import { REVISION, VERSION } from "./version.js";
@@ -22,12 +24,14 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** The file (or the environment) with the command line's overrides applied. */
 function loadWithFlags(line: CommandLine): ExporterConfig {
-  const config = loadConfig({ path: line.configPath, env: process.env });
-  if (line.listenAddress !== undefined) config.server.listenAddress = line.listenAddress;
-  return withSharding(config, line);
+  return withFlags(loadConfig({ path: line.configPath, env: process.env }), line);
 }
 
-function withSharding(config: ExporterConfig, line: CommandLine): ExporterConfig {
+/** The command line's overrides of the file's server keys and sharding. */
+function withFlags(config: ExporterConfig, line: CommandLine): ExporterConfig {
+  if (line.listenAddress !== undefined) config.server.listenAddress = line.listenAddress;
+  if (line.webConfigFile !== undefined) config.server.webConfigFile = line.webConfigFile;
+  if (line.telemetryPath !== undefined) config.server.metricsPath = line.telemetryPath;
   return resolveSharding(config, {
     ...(line.shard !== undefined ? { shard: line.shard } : {}),
     ...(line.totalShards !== undefined ? { totalShards: line.totalShards } : {}),
@@ -59,13 +63,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const logger = createLogger(line.logLevel ?? "info");
+  const logger = createLogger(line.logLevel ?? "info", undefined, line.logFormat);
   let config: ExporterConfig;
   let simulator: Simulator | undefined;
   try {
     if (line.demo) {
       simulator = await startDemoSimulator();
-      config = withSharding(demoConfig(simulator, line.listenAddress ?? "127.0.0.1:9873"), line);
+      config = withFlags(demoConfig(simulator, line.listenAddress ?? "127.0.0.1:9873"), line);
       logger.info({ simulator: simulator.url }, "demo: the built-in simulator is serving the three APIs");
     } else {
       config = loadWithFlags(line);
@@ -77,31 +81,37 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
 
+  const warnings = configWarnings(config);
   if (line.command === "check") {
     process.stdout.write(
-      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n\n`,
+      `configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => t.name).join(", ")}\n`,
     );
+    for (const warning of warnings) process.stdout.write(`warning: ${warning.message}\n`);
+    process.stdout.write("\n");
     // The table is the output; the client's own log lines would only repeat it.
-    const report = await runCheck(config, { logger: createLogger(line.logLevel ?? "silent") });
+    const report = await runCheck(config, {
+      logger: createLogger(line.logLevel ?? "silent", undefined, line.logFormat),
+    });
     process.stdout.write(formatCheckReport(report));
     await simulator?.close();
     process.exitCode = report.ok ? 0 : 1;
     return;
   }
 
+  for (const warning of warnings) logger.warn({ key: warning.key }, warning.message);
+
   let exporter: RunningExporter;
   try {
     exporter = await startExporter({ config, logger });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    logger.fatal({ code, address: config.server.listenAddress }, `cannot start: ${(err as Error).message}`);
+    // Nothing has polled yet (the port is bound first): one line on stderr says why.
     await simulator?.close();
-    process.exitCode = 1;
-    return;
+    fail(`cannot listen on ${config.server.listenAddress}: ${(err as Error).message}`, 1);
   }
   if (line.demo) {
+    const url = browsableUrl(exporter.url);
     logger.info(
-      `demo: open ${exporter.url}/ for the status page and ${exporter.url}/metrics for the metrics`,
+      `demo: open ${url}/ for the status page and ${url}${config.server.metricsPath} for the metrics`,
     );
   }
 

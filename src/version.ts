@@ -6,5 +6,19 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 };
 
 export const VERSION: string = pkg.version;
-/** Set at build time by CI or the Docker build; "unknown" in a plain checkout. */
-export const REVISION: string = process.env.HUAWEICLOUD_JOB_EXPORTER_REVISION ?? "unknown";
+/** The revision `npm run build` wrote beside the code (dist/revision.txt), if any. */
+function builtRevision(): string | undefined {
+  try {
+    const text = readFileSync(new URL("./revision.txt", import.meta.url), "utf8").trim();
+    return text === "" ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The git revision of the build: written by `npm run build` in a checkout, else set by CI or the
+ * Docker build (HUAWEICLOUD_JOB_EXPORTER_REVISION), else "unknown".
+ */
+export const REVISION: string =
+  builtRevision() ?? (process.env.HUAWEICLOUD_JOB_EXPORTER_REVISION || undefined) ?? "unknown";

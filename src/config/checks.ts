@@ -143,7 +143,7 @@ export function text(options: {
   };
 }
 
-const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+export const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
 /** A URL path such as `/metrics`: a slash, then the characters a path may hold unescaped. */
 export function urlPath(expected: string, fallback?: string): Check<string> {

@@ -8,7 +8,13 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function expandString(text: string, env: Environment, path: KeyPath): string {
+/** A `${NAME}` whose variable is not set, and the key it is in. */
+interface Unset {
+  name: string;
+  where: string;
+}
+
+function expandString(text: string, env: Environment, path: KeyPath, unset: Unset[]): string {
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -31,12 +37,9 @@ function expandString(text: string, env: Environment, path: KeyPath): string {
         );
       }
       const value = env[name];
-      if (value === undefined) {
-        throw new ConfigError(
-          `${where}: environment variable ${name} is not set; expected it to be set where the exporter runs`,
-        );
-      }
-      out += value;
+      // Collected, not thrown: one message names every variable that is missing.
+      if (value === undefined) unset.push({ name, where });
+      else out += value;
       i = close + 1;
       continue;
     }
@@ -48,14 +51,32 @@ function expandString(text: string, env: Environment, path: KeyPath): string {
 
 /** A copy of a parsed YAML value with every `${VAR}` in its strings replaced. */
 export function expandEnvironment(value: unknown, env: Environment, path: KeyPath = []): unknown {
-  if (typeof value === "string") return value.includes("$") ? expandString(value, env, path) : value;
-  if (Array.isArray(value)) return value.map((item, index) => expandEnvironment(item, env, [...path, index]));
+  const unset: Unset[] = [];
+  const expanded = expandValue(value, env, path, unset);
+  const [first] = unset;
+  if (first === undefined) return expanded;
+  if (unset.length === 1) {
+    throw new ConfigError(
+      `${first.where}: environment variable ${first.name} is not set; expected it to be set where the exporter runs`,
+    );
+  }
+  const names = [...new Set(unset.map((u) => u.name))];
+  const keys = unset.map((u) => `${u.name} in ${u.where}`).join(", ");
+  throw new ConfigError(
+    `environment variables ${names.join(", ")} are not set (${keys}); expected them to be set where the exporter runs`,
+  );
+}
+
+function expandValue(value: unknown, env: Environment, path: KeyPath, unset: Unset[]): unknown {
+  if (typeof value === "string") return value.includes("$") ? expandString(value, env, path, unset) : value;
+  if (Array.isArray(value))
+    return value.map((item, index) => expandValue(item, env, [...path, index], unset));
   if (value !== null && typeof value === "object") {
     const copy: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // defineProperty: a `__proto__` key must stay a key (and be refused as unknown), not a prototype.
       Object.defineProperty(copy, key, {
-        value: expandEnvironment(item, env, [...path, key]),
+        value: expandValue(item, env, [...path, key], unset),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -64,7 +64,8 @@ function allowedKeysAt(path: KeyPath): string[] {
   return schema ? Object.keys(shapeOf(schema) ?? {}) : [];
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: how many one-character edits turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0] ?? 0;

@@ -8,6 +8,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Request, type Response, Router } from "express";
 import type { SourceStatus } from "../polling/poller.js";
+import type { FailedJobs } from "../state/store.js";
+import { escapeHtml } from "./html.js";
+import { renderProblems, resultMark, timeWithAge } from "./landing-problems.js";
 
 /** Which targets this process polls, for the page and /readyz. */
 export interface ShardView {
@@ -23,24 +26,21 @@ export interface LandingPageInput {
   version: string;
   metricsPath: string;
   statuses(): SourceStatus[];
-  targets(): Array<{ name: string; region: string; projectId: string }>;
+  targets(): Array<{ name: string; region: string; projectId: string; sparkLookback?: string }>;
   shard?(): ShardView;
+  /** Jobs in failed states, from the store's last complete snapshots (JobStore.failedJobs). */
+  failedJobs?(): FailedJobs[];
+  /** The poll schedule in effect (cron). */
+  schedule?(): string;
+  /** The clock of the ages on the page (epoch ms); default Date.now. */
+  now?(): number;
   /** Where the dashboards' JSON is served (default `/dashboards/`). */
   dashboardsPath?: string;
   /** Where the docs are (default `/docs/`). */
   docsPath?: string;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
-
-function isoOrDash(ms: number | undefined): string {
-  return ms === undefined ? "–" : new Date(ms).toISOString();
-}
+export { escapeHtml };
 
 /** `running: 3, success: 2`, states sorted; "–" before the first complete poll. */
 export function formatJobsByState(byState: Record<string, number> | undefined): string {
@@ -70,11 +70,35 @@ function shardParagraph(view: ShardView | undefined): string {
   }): this process polls ${view.owned.length} of the ${view.configured} configured targets, those whose name hashes to this shard (FNV-1a 32 of the name, mod ${view.totalShards}).</p>`;
 }
 
-/** A page that needs no JavaScript: who is watched, and how each source's last poll went. */
+function sourceRow(s: SourceStatus, nowMs: number, lookback: string | undefined): string {
+  // Spark lists only the jobs created within the lookback; its counts say so.
+  const scope =
+    s.source === "spark" && lookback
+      ? ` <small>(created within spark.lookback, ${escapeHtml(lookback)})</small>`
+      : "";
+  return `<tr class="${s.lastResult}"><td>${escapeHtml(s.target)}</td><td>${s.source}</td><td>${resultMark(
+    s.lastResult,
+  )}${s.running ? " (polling)" : ""}</td><td>${timeWithAge(s.lastPollEndMs, nowMs)}</td><td>${timeWithAge(
+    s.lastSuccessMs,
+    nowMs,
+  )}</td><td>${s.jobs ?? "–"}</td><td>${escapeHtml(formatJobsByState(s.jobsByState))}${scope}</td><td>${
+    s.pages ?? "–"
+  }</td><td>${s.requests ?? "–"}</td><td>${
+    s.lastDurationSeconds === undefined ? "–" : s.lastDurationSeconds.toFixed(3)
+  }</td><td>${errorCell(s)}</td></tr>`;
+}
+
+function scheduleParagraph(schedule: string | undefined): string {
+  if (schedule === undefined) return "";
+  return `<p id="schedule">Polls run on the schedule <code>${escapeHtml(schedule)}</code> (cron, seconds first when there are six fields; <code>poll.schedule</code>).</p>`;
+}
+
+/** A page that needs no JavaScript: what is wrong first, then how each source's last poll went. */
 export function renderLandingPage(deps: LandingPageInput): string {
   const statuses = deps.statuses();
-  const targets = deps
-    .targets()
+  const nowMs = deps.now?.() ?? Date.now();
+  const watched = deps.targets();
+  const targets = watched
     .map((t) => {
       const sources = statuses.filter((s) => s.target === t.name).map((s) => s.source);
       return `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(t.region)}</td><td><code>${escapeHtml(
@@ -82,20 +106,9 @@ export function renderLandingPage(deps: LandingPageInput): string {
       )}</code></td><td>${sources.join(", ")}</td></tr>`;
     })
     .join("\n");
-  const rows = statuses
-    .map(
-      (s) =>
-        `<tr class="${s.lastResult}"><td>${escapeHtml(s.target)}</td><td>${s.source}</td><td>${s.lastResult}${
-          s.running ? " (polling)" : ""
-        }</td><td>${isoOrDash(s.lastPollEndMs)}</td><td>${isoOrDash(s.lastSuccessMs)}</td><td>${
-          s.jobs ?? "–"
-        }</td><td>${escapeHtml(formatJobsByState(s.jobsByState))}</td><td>${s.pages ?? "–"}</td><td>${
-          s.requests ?? "–"
-        }</td><td>${
-          s.lastDurationSeconds === undefined ? "–" : s.lastDurationSeconds.toFixed(3)
-        }</td><td>${errorCell(s)}</td></tr>`,
-    )
-    .join("\n");
+  const lookbacks = new Map(watched.map((t) => [t.name, t.sparkLookback]));
+  const rows = statuses.map((s) => sourceRow(s, nowMs, lookbacks.get(s.target))).join("\n");
+  const problems = deps.failedJobs ? renderProblems(deps.failedJobs(), statuses, nowMs) : "";
   const metrics = escapeHtml(deps.metricsPath);
   const dashboards = escapeHtml(deps.dashboardsPath ?? "/dashboards/");
   const docs = escapeHtml(deps.docsPath ?? "/docs/");
@@ -110,8 +123,12 @@ table{border-collapse:collapse;margin-bottom:1.5em}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}
 tr.error td{background:#fff0f0}
+tr.error td:nth-child(3){font-weight:bold}
 tr.success td:nth-child(3){color:#060}
 tr.never td:nth-child(3){color:#777}
+#problems h3{color:#a00;font-size:1em;margin:.8em 0 .2em}
+#problems .ok{color:#060}
+#problems .note{color:#555;font-size:.9em}
 #sources td:nth-child(4),#sources td:nth-child(5){white-space:nowrap}
 #sources td:nth-child(7){min-width:12em}
 nav a{margin-right:1em}
@@ -121,19 +138,21 @@ nav a{margin-right:1em}
 <h1>Huawei Cloud job exporter</h1>
 <nav><a href="${metrics}">Metrics (${metrics})</a><a href="${dashboards}">Dashboards (JSON)</a><a href="${docs}">Docs</a><a href="/healthz">/healthz</a><a href="/readyz">/readyz</a></nav>
 <p>Version ${escapeHtml(deps.version)}.</p>
+${scheduleParagraph(deps.schedule?.())}
 ${shardParagraph(deps.shard?.())}
-<h2>Targets</h2>
-<table id="targets">
-<thead><tr><th>target</th><th>region</th><th>project id</th><th>sources</th></tr></thead>
-<tbody>
-${targets}
-</tbody>
-</table>
+${problems}
 <h2>Sources</h2>
 <table id="sources">
 <thead><tr><th>target</th><th>source</th><th>last result</th><th>last poll end</th><th>last success</th><th>jobs</th><th>jobs by state</th><th>pages</th><th>requests</th><th>duration (s)</th><th>last error</th></tr></thead>
 <tbody>
 ${rows}
+</tbody>
+</table>
+<h2>Targets</h2>
+<table id="targets">
+<thead><tr><th>target</th><th>region</th><th>project id</th><th>sources</th></tr></thead>
+<tbody>
+${targets}
 </tbody>
 </table>
 </body>

@@ -28,3 +28,39 @@ export function dataartsEndpoint(region: string): string {
 export function defaultEndpoints(region: string): ServiceEndpoints {
   return { dli: dliEndpoint(region), dataarts: dataartsEndpoint(region) };
 }
+
+/**
+ * The regions the official SDKs' DLI and DataArts (dgc) tables list (huawei-api-notes.md C).
+ * Any other name still gets the pattern above; it is only warned about, with the nearest of these.
+ */
+export const KNOWN_REGIONS: readonly string[] = [
+  "af-north-1",
+  "af-south-1",
+  "ae-ad-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "cn-east-2",
+  "cn-east-3",
+  "cn-east-4",
+  "cn-east-5",
+  "cn-north-1",
+  "cn-north-2",
+  "cn-north-4",
+  "cn-north-9",
+  "cn-north-11",
+  "cn-south-1",
+  "cn-southwest-2",
+  "eu-west-0",
+  "eu-west-101",
+  "la-north-2",
+  "la-south-2",
+  "me-east-1",
+  "my-kualalumpur-1",
+  "na-mexico-1",
+  "ru-moscow-1",
+  "ru-northwest-2",
+  "sa-brazil-1",
+  "tr-west-1",
+];

@@ -30,6 +30,18 @@ export interface JobSource<S extends string, J, A> {
   readonly families: ReadonlyArray<Family<J, A>>;
   /** The calls `check` makes for a target, in order. */
   probes(target: TargetConfig, pageSize: number): Probe[];
+  /** The job as the landing page lists it when it is in a failed state (states.ts), else undefined. */
+  failed(job: J): FailedJob | undefined;
+}
+
+/** A job in one of its source's failed states. */
+export interface FailedJob {
+  /** What a user knows the job by: its name (with the workspace for DataArts), else its id. */
+  name: string;
+  /** The failed state (Spark state, Flink status, DataArts status or last instance status). */
+  state: string;
+  /** When it got there as well as the API says (epoch ms); undefined when it does not say. */
+  atMs: number | undefined;
 }
 
 /** One call of `check`, and what its answer says. */

@@ -26,6 +26,13 @@ const PREFIX = "huaweicloud_job_exporter_";
  */
 export const PROCESS_METRICS_MAX_AGE_MS = 1000;
 
+/** prom-client default gauges whose names end in `_total`, which promtool reserves for counters. */
+export const LINT_FAILING_DEFAULT_METRICS: readonly string[] = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 export interface SelfMetricsOptions {
   /** Collect prom-client's default process_* and nodejs_* metrics too (default true). */
   defaultMetrics?: boolean;
@@ -166,6 +173,9 @@ export class SelfMetrics implements StoreObserver {
     if (options.defaultMetrics ?? true) {
       this.processRegistry = new Registry();
       collectDefaultMetrics({ register: this.processRegistry });
+      // Gauges named like counters fail `promtool check metrics`; each is only the sum of its
+      // per-type family (nodejs_active_handles etc.), which stays.
+      for (const name of LINT_FAILING_DEFAULT_METRICS) this.processRegistry.removeSingleMetric(name);
     }
   }
 

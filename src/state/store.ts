@@ -14,6 +14,7 @@ import { ExpositionWriter } from "../exposition/writer.js";
 import { flatString } from "../flat-string.js";
 import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
+import type { FailedJob } from "../jobs/source.js";
 import {
   DEFAULT_TRACKER_SETTINGS,
   type SourceTracker,
@@ -21,6 +22,16 @@ import {
   type TrackerSettings,
 } from "../jobs/tracker.js";
 import { guardSeries } from "./series-guard.js";
+
+/** One target and source's jobs in failed states, most recent first. */
+export interface FailedJobs {
+  target: string;
+  source: SourceName;
+  /** Failed jobs in the last complete snapshot. */
+  total: number;
+  /** The most recent of them, at most the limit asked for. */
+  jobs: FailedJob[];
+}
 
 /** Where the store reports what the exporter's own metrics count. */
 export interface StoreObserver {
@@ -131,6 +142,32 @@ export class JobStore {
     if (!this.targets.delete(name)) return Promise.resolve();
     this.writer.dropTarget(name, false);
     return this.writer.changed();
+  }
+
+  /**
+   * Per target and source, the jobs of the last complete snapshot in a failed state (each
+   * source's rule): the `limit` most recent, and how many in all. Only the landing page asks;
+   * it walks the snapshots, the scrape path never does.
+   */
+  failedJobs(limit: number): FailedJobs[] {
+    const out: FailedJobs[] = [];
+    for (const [target, entry] of this.targets) {
+      for (const [source, slot] of entry.slots) {
+        if (slot.jobs === undefined) continue;
+        const rule = jobSource(source);
+        const failed: FailedJob[] = [];
+        for (const job of slot.jobs) {
+          const found = rule.failed(job);
+          if (found) failed.push(found);
+        }
+        if (failed.length === 0) continue;
+        failed.sort(
+          (a, b) => (b.atMs ?? -1) - (a.atMs ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+        );
+        out.push({ target, source, total: failed.length, jobs: failed.slice(0, limit) });
+      }
+    }
+    return out;
   }
 
   /** Targets with any state, in the order first seen. */

@@ -44,7 +44,13 @@ describe("${VAR} expansion", () => {
     ],
     [
       { poll: { schedule: "x ${A} ${UNSET_ONE}" } },
-      "poll.schedule: environment variable A is not set; expected it to be set where the exporter runs",
+      "environment variables A, UNSET_ONE are not set (A in poll.schedule, UNSET_ONE in poll.schedule); expected them to be set where the exporter runs",
+    ],
+    [
+      {
+        targets: [{ auth: { access_key: "${HCJE_AK}", secret_key: "${HCJE_SK}" }, project_id: "${HCJE_AK}" }],
+      },
+      "environment variables HCJE_AK, HCJE_SK are not set (HCJE_AK in targets[0].auth.access_key, HCJE_SK in targets[0].auth.secret_key, HCJE_AK in targets[0].project_id); expected them to be set where the exporter runs",
     ],
     [
       { server: { listen_address: "${AK" } },

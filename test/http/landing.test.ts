@@ -122,8 +122,9 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
       const what = `${target}/${source}`;
       const labels = { target, source };
       const up = sampleValue(metrics, "huaweicloud_job_exporter_up", labels);
-      const result = row[column("last result")];
-      expect(result, what).toBe(up === 1 ? "success" : "error");
+      // A symbol and a word: the result reads without its colour.
+      const result = row[column("last result")]?.replace(/^[✔✖] /, "");
+      expect(row[column("last result")], what).toBe(up === 1 ? "✔ success" : "✖ error");
       // "–" before the first complete poll, where the gauge is 0.
       const jobs = row[column("jobs")] === "–" ? 0 : Number(row[column("jobs")]);
       expect(jobs, what).toBe(sampleValue(metrics, "huaweicloud_job_exporter_jobs", labels));
@@ -133,10 +134,12 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
           "huaweicloud_job_exporter_last_success_timestamp_seconds",
           labels,
         );
-        expect(Date.parse(row[column("last success")] as string) / 1000, what).toBeCloseTo(
-          lastSuccess ?? 0,
-          3,
-        );
+        // The time, then its age: `2026-…Z (0 s ago)`.
+        expect(row[column("last success")], what).toMatch(/^\S+Z \(\d+ s ago\)$/);
+        expect(
+          Date.parse((row[column("last success")] as string).split(" ")[0] as string) / 1000,
+          what,
+        ).toBeCloseTo(lastSuccess ?? 0, 3);
         expect(row[column("last poll end")], what).toBe(row[column("last success")]);
         // One poll so far: its requests are every request counted for the source.
         const requests = samples(metrics, "huaweicloud_job_exporter_api_requests_total", labels).reduce(
@@ -157,7 +160,9 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([state, n]) => `${state}: ${n}`)
           .join(", ");
-        expect(row[column("jobs by state")], what).toBe(expected);
+        // Spark's counts cover the jobs created within the lookback, and say so.
+        const note = source === "spark" ? " (created within spark.lookback, 1d)" : "";
+        expect(row[column("jobs by state")], what).toBe(`${expected}${note}`);
         expect(row[column("last error")], what).toBe("");
       } else {
         const error = row[column("last error")] as string;
@@ -168,7 +173,7 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
         ).toBeGreaterThan(0);
       }
     }
-    expect(rows.filter((r) => r[column("last result")] === "error").map((r) => r.slice(0, 2))).toEqual([
+    expect(rows.filter((r) => r[column("last result")] === "✖ error").map((r) => r.slice(0, 2))).toEqual([
       ["staging", "flink"],
     ]);
 
@@ -190,6 +195,114 @@ it.skipIf(!HAVE_CHROMIUM)(NAME, async () => {
         : join(userDataDir, "landing.png");
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(existsSync(screenshot)).toBe(true);
+  } finally {
+    await context.close();
+  }
+});
+
+const WRONG = `the landing page names failed jobs first, with ages, the schedule and the Spark lookback${HAVE_CHROMIUM ? "" : ` (${SKIP_REASON})`}`;
+
+it.skipIf(!HAVE_CHROMIUM)(WRONG, async () => {
+  const sim = await startSimulator({
+    seed: 5,
+    churn: false,
+    workspaces: ["ws-ops"],
+    jobs: { spark: 0, flink: 0, dataarts: { BATCH: 0, REAL_TIME: 0 } },
+  });
+  sims.push(sim);
+  const now = Date.now();
+  // 12 dead Spark jobs (the most recent is dead-11), one running; a Flink job that failed to
+  // submit, one running; two DataArts real-time jobs in exception, one normal.
+  for (let i = 0; i < 12; i++) {
+    const at = now - (12 - i) * 60_000;
+    sim.spark.upsert({
+      name: `dead-${String(i).padStart(2, "0")}`,
+      state: "dead",
+      create_time: at - 30_000,
+      update_time: at,
+    });
+  }
+  sim.spark.upsert({ name: "nightly-ok", state: "running", create_time: now - 5_000, update_time: now });
+  sim.flink.upsert({
+    name: "ingest-orders",
+    status: "job_submit_fail",
+    create_time: now - 600_000,
+    start_time: now - 600_000,
+  });
+  sim.flink.upsert({
+    name: "ingest-clicks",
+    status: "job_running",
+    create_time: now - 60_000,
+    start_time: now - 60_000,
+  });
+  sim.dataarts.upsert("ws-ops", { name: "stream-a", jobType: "REAL_TIME", status: "exception" });
+  sim.dataarts.upsert("ws-ops", { name: "stream-b", jobType: "REAL_TIME", status: "exception" });
+  sim.dataarts.upsert("ws-ops", { name: "stream-c", jobType: "REAL_TIME", status: "normal" });
+
+  const config = buildConfig(
+    {
+      server: { listen_address: "127.0.0.1:0" },
+      poll: { schedule: NEVER, request_timeout: "2s", max_retries: 0 },
+      targets: [
+        simulatorTarget(sim, {
+          name: "prod",
+          dataarts: { workspaces: ["ws-ops"] },
+          spark: { lookback: "6h" },
+        }),
+      ],
+    },
+    {},
+  );
+  exporter = await startExporter({
+    config,
+    logger: createLogger("silent", new Writable({ write: (_c, _e, done) => done() })),
+    authGuard: new AuthGuard(),
+    defaultMetrics: false,
+  });
+  await exporter.firstPolls;
+
+  const userDataDir = mkdtempSync(join(tmpdir(), "hcje-chromium-"));
+  dirs.push(userDataDir);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    javaScriptEnabled: false,
+    viewport: { width: 1500, height: 700 },
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${exporter.url}/`);
+    // What is wrong comes before the tables.
+    const headings = await page.locator("h2").allTextContents();
+    expect(headings.slice(0, 2)).toEqual(["What is wrong", "Sources"]);
+
+    const listed = async (source: string) =>
+      page
+        .locator(`#problems ul.failed-jobs[data-target="prod"][data-source="${source}"] li`)
+        .allTextContents();
+    const spark = await listed("spark");
+    expect(spark.map((t) => t.split(":")[0])).toEqual([
+      "dead-11",
+      "dead-10",
+      "dead-09",
+      "dead-08",
+      "dead-07",
+      "and 7 more",
+    ]);
+    expect(spark[0]).toMatch(/^dead-11: dead, \d+ (s|min) ago$/);
+    expect(await listed("flink")).toEqual(["ingest-orders: job_submit_fail, 10 min ago"]);
+    expect(await listed("dataarts")).toEqual(["ws-ops/stream-a: exception", "ws-ops/stream-b: exception"]);
+    const problems = (await page.locator("#problems").textContent()) ?? "";
+    expect(problems).toContain("prod / spark: 12 failed jobs");
+    expect(problems).not.toContain("nightly-ok");
+    expect(problems).not.toContain("ingest-clicks");
+    expect(problems).not.toContain("stream-c");
+
+    expect(await page.locator("#schedule").textContent()).toContain(NEVER);
+    const sparkRow = page.locator("#sources tbody tr", { hasText: "spark" });
+    expect(await sparkRow.textContent()).toContain("created within spark.lookback, 6h");
+    expect(await sparkRow.locator("td").nth(3).textContent()).toMatch(/Z \(\d+ s ago\)$/);
   } finally {
     await context.close();
   }

@@ -249,3 +249,67 @@ describe("targets and rendering", () => {
     ).toBe(1);
   });
 });
+
+describe("failedJobs: the landing page's read of the last complete snapshots", () => {
+  it("lists each source's failed jobs by its rule, most recent first, at most the limit, with the total", async () => {
+    const { store } = newStore();
+    await store.applySuccess(
+      PROD,
+      "spark",
+      [
+        spark("a", "dead", { updatedMs: T0 - 3 * MIN }),
+        spark("b", "dead", { updatedMs: T0 - MIN }),
+        spark("c", "dead", { updatedMs: T0 - 2 * MIN }),
+        spark("d", "success"),
+        spark("e", "running"),
+      ],
+      T0,
+    );
+    await store.applySuccess(PROD, "flink", [flink("1", "job_submit_fail"), flink("2", "job_running")], T0);
+    await store.applySuccess(
+      PROD,
+      "dataarts",
+      [
+        dataarts("rt", "exception", { jobType: "REAL_TIME", lastInstanceStatus: "" }),
+        dataarts("rt-ok", "normal", { jobType: "REAL_TIME", lastInstanceStatus: "" }),
+        dataarts("batch", "scheduling", { lastInstanceStatus: "fail" }),
+        dataarts("batch-ok", "scheduling"),
+      ],
+      T0,
+    );
+    await store.applySuccess(DEV, "spark", [spark("x", "success")], T0);
+
+    expect(store.failedJobs(2)).toEqual([
+      {
+        target: PROD.name,
+        source: "spark",
+        total: 3,
+        jobs: [
+          { name: "job-b", state: "dead", atMs: T0 - MIN },
+          { name: "job-c", state: "dead", atMs: T0 - 2 * MIN },
+        ],
+      },
+      {
+        target: PROD.name,
+        source: "flink",
+        total: 1,
+        jobs: [{ name: "stream-1", state: "job_submit_fail", atMs: T0 - 2 * HOUR }],
+      },
+      {
+        target: PROD.name,
+        source: "dataarts",
+        total: 2,
+        jobs: [
+          { name: "batch", state: "last instance fail", atMs: T0 - 5 * MIN },
+          { name: "rt", state: "exception", atMs: undefined },
+        ],
+      },
+    ]);
+  });
+
+  it("is empty before the first complete poll", async () => {
+    const { store } = newStore();
+    await store.applyFailure(PROD, "spark", T0);
+    expect(store.failedJobs(5)).toEqual([]);
+  });
+});

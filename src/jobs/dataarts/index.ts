@@ -5,6 +5,7 @@ import { createDataArtsSource } from "./api.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";
 import { dataArtsProbes } from "./probe.js";
+import { DATAARTS_FAILED_INSTANCE_STATUSES, DATAARTS_FAILED_REAL_TIME_STATUSES } from "./states.js";
 import { DataArtsTracker } from "./tracker.js";
 
 export const dataarts: JobSource<"dataarts", DataArtsJob, DataArtsAggregates> = {
@@ -14,4 +15,16 @@ export const dataarts: JobSource<"dataarts", DataArtsJob, DataArtsAggregates> = 
   createTracker: () => new DataArtsTracker(),
   families: dataArtsFamilies,
   probes: dataArtsProbes,
+  failed: failedDataArtsJob,
 };
+
+function failedDataArtsJob(job: DataArtsJob) {
+  const name = job.workspace === "default" ? job.name : `${job.workspace}/${job.name}`;
+  if (job.jobType === "REAL_TIME" && DATAARTS_FAILED_REAL_TIME_STATUSES.includes(job.status)) {
+    return { name, state: job.status, atMs: undefined };
+  }
+  if (job.jobType === "BATCH" && DATAARTS_FAILED_INSTANCE_STATUSES.includes(job.lastInstanceStatus)) {
+    return { name, state: `last instance ${job.lastInstanceStatus}`, atMs: job.lastInstanceEndMs };
+  }
+  return undefined;
+}

@@ -31,6 +31,14 @@ export const DATAARTS_INSTANCE_STATUSES = [
 /** Instance statuses whose counter series exist at 0 for every BATCH job, so `increase()` sees the first one. */
 export const DATAARTS_PRECREATED_INSTANCE_STATUSES: readonly string[] = ["success", "fail"];
 
+/**
+ * Failure, read by the dashboards, the alert rules and the landing page: a BATCH job whose last
+ * instance ended in one of these, ...
+ */
+export const DATAARTS_FAILED_INSTANCE_STATUSES: readonly string[] = ["fail", "running-exception"];
+/** ... and a REAL_TIME job in one of these (`huaweicloud_dataarts_job_status`). */
+export const DATAARTS_FAILED_REAL_TIME_STATUSES: readonly string[] = ["exception"];
+
 /** The known job statuses of a job type. */
 export function dataArtsStatuses(jobType: string): readonly string[] {
   if (jobType === "REAL_TIME") return DATAARTS_REAL_TIME_STATUSES;

@@ -5,6 +5,7 @@ import { createFlinkSource } from "./api.js";
 import { type FlinkAggregates, flinkFamilies } from "./families.js";
 import type { FlinkJob } from "./job.js";
 import { flinkProbes } from "./probe.js";
+import { FLINK_FAILED_STATUSES } from "./states.js";
 import { FlinkTracker } from "./tracker.js";
 
 export const flink: JobSource<"flink", FlinkJob, FlinkAggregates> = {
@@ -14,4 +15,9 @@ export const flink: JobSource<"flink", FlinkJob, FlinkAggregates> = {
   createTracker: () => new FlinkTracker(),
   families: flinkFamilies,
   probes: flinkProbes,
+  // The API gives no time of the status change; the start (else the creation) orders them.
+  failed: (job) =>
+    FLINK_FAILED_STATUSES.includes(job.status)
+      ? { name: job.name || job.id, state: job.status, atMs: job.startMs ?? job.createdMs }
+      : undefined,
 };

@@ -20,6 +20,18 @@ export const FLINK_STATUSES = [
   "job_finish",
 ] as const;
 
+/**
+ * Statuses that mean "this job failed": not doing its work although nobody asked it to stop (a
+ * runtime exception, a failed submit or cancel, or stopped for arrears). The dashboards, the
+ * alert rules and the landing page all read them from here.
+ */
+export const FLINK_FAILED_STATUSES: readonly string[] = [
+  "job_running_exception",
+  "job_submit_fail",
+  "job_cancel_fail",
+  "job_arrearage_stopped",
+];
+
 /** Statuses in which a Flink job no longer runs; the series guard drops such jobs first. */
 export const FLINK_STOPPED_STATUSES: readonly string[] = [
   "job_submit_fail",

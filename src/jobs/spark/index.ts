@@ -5,6 +5,7 @@ import { createSparkSource } from "./api.js";
 import { type SparkAggregates, sparkFamilies } from "./families.js";
 import type { SparkJob } from "./job.js";
 import { sparkProbes } from "./probe.js";
+import { finishedAtMs, SPARK_FAILED_STATES } from "./states.js";
 import { SparkTracker } from "./tracker.js";
 
 export const spark: JobSource<"spark", SparkJob, SparkAggregates> = {
@@ -14,4 +15,8 @@ export const spark: JobSource<"spark", SparkJob, SparkAggregates> = {
   createTracker: (settings) => new SparkTracker(settings),
   families: sparkFamilies,
   probes: sparkProbes,
+  failed: (job) =>
+    SPARK_FAILED_STATES.includes(job.state)
+      ? { name: job.name || job.id, state: job.state, atMs: finishedAtMs(job) }
+      : undefined,
 };

@@ -12,6 +12,12 @@ export const SPARK_ACTIVE_STATES = ["starting", "running", "recovering"] as cons
 /** States a batch job never leaves: its run is over. */
 export const SPARK_TERMINAL_STATES: readonly string[] = ["success", "dead"];
 
+/**
+ * The state that means "this job failed" (the one terminal failure). The dashboards, the alert
+ * rules and the landing page all read it from here.
+ */
+export const SPARK_FAILED_STATES: readonly string[] = ["dead"];
+
 export function isTerminalSparkState(state: string): boolean {
   return SPARK_TERMINAL_STATES.includes(state);
 }
