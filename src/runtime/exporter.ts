@@ -127,6 +127,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     stateSeries: config.metrics.stateSeries,
     maxSeriesPerSource: config.metrics.maxSeriesPerSource,
     targets: config.targets,
+    pipelines: config.pipelines,
     observer: selfMetrics,
   });
   const runtimes = new Map<string, TargetRuntime>();
@@ -298,6 +299,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       poll: { ...next.poll, staleAfterMs: config.poll.staleAfterMs },
       metrics: config.metrics,
     };
+    store.configurePipelines(effective.pipelines);
     const nextAssignment = shardAssignmentOf(effective);
     const wanted = new Map(ownedTargets(effective.targets, nextAssignment).map((t) => [t.name, t]));
     const summary: ReloadSummary = { added: [], removed: [], restarted: [], unchanged: [], needsRestart };

@@ -7,6 +7,7 @@ import { cutLabelValue } from "../exposition/render.js";
 import { ERROR_REASONS, type ErrorReason, isApiError } from "../huaweicloud/errors.js";
 import type { RequestEvent } from "../huaweicloud/types.js";
 import { SOURCES, type SourceName } from "../jobs/model.js";
+import { PIPELINE_SOURCES } from "../jobs/pipeline.js";
 import type { StoreObserver } from "../state/store.js";
 import { REVISION, VERSION } from "../version.js";
 
@@ -56,6 +57,7 @@ export class SelfMetrics implements StoreObserver {
   private readonly jobs: Gauge<"target" | "source">;
   private readonly unknownStates: Counter<"source" | "state">;
   private readonly seriesDropped: Counter<"target" | "source">;
+  private readonly pipelinesDropped: Counter<"target" | "source">;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessTime: Gauge;
   /** Codes seen per target, so a removed target's request series can be found. */
@@ -131,6 +133,12 @@ export class SelfMetrics implements StoreObserver {
       labelNames: ["target", "source"],
       registers,
     });
+    this.pipelinesDropped = new Counter({
+      name: `${PREFIX}pipelines_dropped_total`,
+      help: "Pipelines forgotten by pipelines.max_per_source, the least recently run first.",
+      labelNames: ["target", "source"],
+      registers,
+    });
     // As Prometheus reports its own configuration: the start-up load counts as a reload.
     this.reloadSuccessful = new Gauge({
       name: `${PREFIX}config_last_reload_successful`,
@@ -173,6 +181,7 @@ export class SelfMetrics implements StoreObserver {
       this.polls.inc({ ...labels, result: "error" }, 0);
       this.pollsSkipped.inc(labels, 0);
       this.seriesDropped.inc(labels, 0);
+      if (PIPELINE_SOURCES.includes(source)) this.pipelinesDropped.inc(labels, 0);
       for (const reason of ERROR_REASONS) this.errors.inc({ ...labels, reason }, 0);
       this.pollDuration.zero(labels);
       this.requestDuration.zero(labels);
@@ -235,6 +244,10 @@ export class SelfMetrics implements StoreObserver {
     this.seriesDropped.inc({ target: targetLabel(target), source }, count);
   }
 
+  countPipelinesDropped(target: string, source: SourceName, count: number): void {
+    this.pipelinesDropped.inc({ target: targetLabel(target), source }, count);
+  }
+
   setJobsHeld(target: string, source: SourceName, count: number): void {
     this.jobs.set({ target: targetLabel(target), source }, count);
   }
@@ -258,6 +271,7 @@ export class SelfMetrics implements StoreObserver {
         this.requestDuration,
         this.jobs,
         this.seriesDropped,
+        this.pipelinesDropped,
       ]) {
         metric.remove(labels);
       }

@@ -13,6 +13,7 @@ import { renderTargetLabels } from "../exposition/render.js";
 import { ExpositionWriter } from "../exposition/writer.js";
 import { flatString } from "../flat-string.js";
 import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js";
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from "../jobs/pipeline.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
 import {
   DEFAULT_TRACKER_SETTINGS,
@@ -30,6 +31,8 @@ export interface StoreObserver {
   countSeriesDropped(target: string, source: SourceName, count: number): void;
   /** Jobs held from the last complete poll; 0 once dropped as stale. */
   setJobsHeld(target: string, source: SourceName, count: number): void;
+  /** Pipelines forgotten by the `pipelines.max_per_source` guard at one complete poll. */
+  countPipelinesDropped?(target: string, source: SourceName, count: number): void;
 }
 
 export interface StoreOptions {
@@ -40,6 +43,8 @@ export interface StoreOptions {
   maxSeriesPerSource: number;
   /** Targets' Spark retention and lookback; others get the defaults. */
   targets?: readonly TargetConfig[];
+  /** The `pipelines` section; defaults where absent. */
+  pipelines?: PipelineSettings;
   observer?: StoreObserver;
 }
 
@@ -85,12 +90,14 @@ async function runSliced<R>(steps: Generator<void, R>): Promise<R> {
 export class JobStore {
   private readonly targets = new Map<string, TargetEntry>();
   private readonly settings = new Map<string, TrackerSettings>();
+  private pipelines: PipelineSettings;
   /** The job part of /metrics: what scrapes write. */
   readonly writer: ExpositionWriter;
 
   constructor(private readonly options: StoreOptions) {
     const sampleOptions: SampleOptions = { stateSeries: options.stateSeries };
     this.writer = new ExpositionWriter(JOB_FAMILIES, sampleOptions);
+    this.pipelines = options.pipelines ?? DEFAULT_PIPELINE_SETTINGS;
     for (const target of options.targets ?? []) this.configureTarget(target);
   }
 
@@ -99,7 +106,14 @@ export class JobStore {
     this.settings.set(target.name, {
       finishedRetentionMs: target.spark.finishedRetentionMs,
       forgetAfterMs: Math.max(target.spark.lookbackMs, DEFAULT_TRACKER_SETTINGS.forgetAfterMs),
+      pipelines: this.pipelines,
     });
+  }
+
+  /** Take a new `pipelines` section (on reload): every target's next poll uses it. */
+  configurePipelines(pipelines: PipelineSettings): void {
+    this.pipelines = pipelines;
+    for (const [name, settings] of this.settings) this.settings.set(name, { ...settings, pipelines });
   }
 
   /**
@@ -184,6 +198,8 @@ export class JobStore {
       for (const state of unknown) observer.countUnknownState(source, state);
       observer.countSeriesDropped(target.name, source, dropped);
       observer.setJobsHeld(target.name, source, sorted.length);
+      const forgotten = tracker.takePipelinesDropped?.() ?? 0;
+      if (forgotten > 0) observer.countPipelinesDropped?.(target.name, source, forgotten);
     }
   }
 
@@ -271,7 +287,8 @@ export class JobStore {
     let slot = entry.slots.get(source);
     if (!slot) {
       const definition = jobSource(source);
-      const settings = () => this.settings.get(target.name) ?? DEFAULT_TRACKER_SETTINGS;
+      const settings = () =>
+        this.settings.get(target.name) ?? { ...DEFAULT_TRACKER_SETTINGS, pipelines: this.pipelines };
       slot = {
         tracker: definition.createTracker(settings),
         lines: this.writer.lines(target.name, source, definition.families, entry.prefix),

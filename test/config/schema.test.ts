@@ -74,6 +74,7 @@ describe("defaults", () => {
         },
       ],
       sharding: { shard: 0, totalShards: 1, shardFromHostname: false },
+      pipelines: { maxPerSource: 20_000, failingThreshold: 3, expectations: [] },
     });
   });
 
@@ -216,7 +217,7 @@ const INVALID: Array<[string, unknown, string]> = [
   [
     "misspelt top-level key",
     { targets: [minimalTarget()], polls: {} },
-    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets, sharding",
+    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets, sharding, pipelines",
   ],
   [
     "misspelt nested key",

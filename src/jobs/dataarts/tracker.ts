@@ -3,7 +3,8 @@
 
 import { CountTable, countRows } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
-import { type SourceTracker, STEP_JOBS } from "../tracker.js";
+import { Pipelines, recordFinish } from "../pipeline.js";
+import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";
 import {
@@ -35,6 +36,13 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   private readonly groups = new Map<string, { workspace: string; jobType: string }>();
   private jobs = new CountTable();
   private readonly instancesFinished = new CountTable();
+  /** BATCH jobs as pipelines, by the tracker's key; a job deleted from its workspace goes. */
+  private readonly pipelines = new Pipelines("dataarts", (labels) => ({
+    workspace: labels[0] as string,
+    jobName: labels[1] as string,
+  }));
+
+  constructor(private readonly settings: () => TrackerSettings = () => DEFAULT_TRACKER_SETTINGS) {}
 
   // The served identity: names equal after the 128-character cut are one series, so one job.
   key(job: DataArtsJob): string {
@@ -47,7 +55,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
 
   *observeSteps(
     jobs: readonly DataArtsJob[],
-    _nowMs: number,
+    nowMs: number,
     baseline: boolean,
     keys?: readonly string[],
   ): Generator<void, string[]> {
@@ -88,8 +96,23 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
           }
         }
       }
+      // Made when the job is first seen: one the guard forgot is not made again every poll.
+      const pipeline =
+        job.jobType !== "BATCH"
+          ? undefined
+          : previous === undefined
+            ? this.pipelines.ensure(key, seen.labels, job.createdMs ?? nowMs)
+            : this.pipelines.get(key);
       const endMs = job.lastInstanceEndMs;
       if (instanceEnded(job) && endMs !== seen.countedEndMs) {
+        // The baseline's last instance is history all the same: the pipeline learns it.
+        if (pipeline !== undefined && endMs !== undefined) {
+          const outcome = outcomeOf(job.lastInstanceStatus);
+          if (outcome !== undefined) {
+            recordFinish(pipeline.history, { outcome, finishMs: endMs, duration: undefined });
+            this.pipelines.touch(pipeline);
+          }
+        }
         // At the baseline the last instance is history: remembered, not counted.
         if (!baseline) {
           seen.counterStatuses.add(job.lastInstanceStatus);
@@ -106,7 +129,9 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     this.previous.forEach((seen, key) => {
       if (current.has(key)) return;
       for (const status of seen.counterStatuses) this.instancesFinished.delete([...seen.labels, status]);
+      this.pipelines.forget(key);
     });
+    this.pipelines.publish(this.settings().pipelines);
     this.previous = current;
     const counts = new CountTable();
     for (const { workspace, jobType } of this.groups.values()) {
@@ -118,7 +143,11 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   }
 
   aggregates(): DataArtsAggregates {
-    return { jobs: this.jobs, instancesFinished: this.instancesFinished };
+    return { jobs: this.jobs, instancesFinished: this.instancesFinished, pipelines: this.pipelines.tables };
+  }
+
+  takePipelinesDropped(): number {
+    return this.pipelines.takeDropped();
   }
 
   serves(): boolean {
@@ -128,4 +157,11 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   dropRank(job: DataArtsJob): readonly [number, number] {
     return dataArtsDropRank(job);
   }
+}
+
+/** `success` and `fail` move a pipeline; other ends (manual-stop, skip-by-depend, ...) do not. */
+function outcomeOf(status: string): "success" | "failure" | undefined {
+  if (status === "success") return "success";
+  if (status === "fail") return "failure";
+  return undefined;
 }
