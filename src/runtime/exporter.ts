@@ -130,6 +130,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     pipelines: config.pipelines,
     observer: selfMetrics,
   });
+  selfMetrics.setPipelineFailingThreshold(config.pipelines.failingThreshold);
   const runtimes = new Map<string, TargetRuntime>();
   let assignment = shardAssignmentOf(config);
 
@@ -300,6 +301,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       metrics: config.metrics,
     };
     store.configurePipelines(effective.pipelines);
+    selfMetrics.setPipelineFailingThreshold(effective.pipelines.failingThreshold);
     const nextAssignment = shardAssignmentOf(effective);
     const wanted = new Map(ownedTargets(effective.targets, nextAssignment).map((t) => [t.name, t]));
     const summary: ReloadSummary = { added: [], removed: [], restarted: [], unchanged: [], needsRestart };

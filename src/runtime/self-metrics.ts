@@ -7,7 +7,7 @@ import { cutLabelValue } from "../exposition/render.js";
 import { ERROR_REASONS, type ErrorReason, isApiError } from "../huaweicloud/errors.js";
 import type { RequestEvent } from "../huaweicloud/types.js";
 import { SOURCES, type SourceName } from "../jobs/model.js";
-import { PIPELINE_SOURCES } from "../jobs/pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_SOURCES } from "../jobs/pipeline.js";
 import type { StoreObserver } from "../state/store.js";
 import { REVISION, VERSION } from "../version.js";
 
@@ -58,6 +58,7 @@ export class SelfMetrics implements StoreObserver {
   private readonly unknownStates: Counter<"source" | "state">;
   private readonly seriesDropped: Counter<"target" | "source">;
   private readonly pipelinesDropped: Counter<"target" | "source">;
+  private readonly failingThreshold: Gauge;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessTime: Gauge;
   /** Codes seen per target, so a removed target's request series can be found. */
@@ -139,6 +140,12 @@ export class SelfMetrics implements StoreObserver {
       labelNames: ["target", "source"],
       registers,
     });
+    this.failingThreshold = new Gauge({
+      name: `${PREFIX}pipeline_failing_threshold`,
+      help: "pipelines.failing_threshold: consecutive failures at which the bundled PipelineFailing alert fires.",
+      registers,
+    });
+    this.failingThreshold.set(DEFAULT_PIPELINE_SETTINGS.failingThreshold);
     // As Prometheus reports its own configuration: the start-up load counts as a reload.
     this.reloadSuccessful = new Gauge({
       name: `${PREFIX}config_last_reload_successful`,
@@ -246,6 +253,11 @@ export class SelfMetrics implements StoreObserver {
 
   countPipelinesDropped(target: string, source: SourceName, count: number): void {
     this.pipelinesDropped.inc({ target: targetLabel(target), source }, count);
+  }
+
+  /** The configured pipelines.failing_threshold (at start and on reload). */
+  setPipelineFailingThreshold(threshold: number): void {
+    this.failingThreshold.set(threshold);
   }
 
   setJobsHeld(target: string, source: SourceName, count: number): void {
