@@ -1,9 +1,10 @@
-// The v2 `pipelines` section of the configuration contract: the guard, the failing threshold
-// and the expectations served for alert rules.
+// The v2 sections of the configuration contract: `pipelines` (the guard, the failing threshold
+// and the expectations served for alert rules) and `state` (the file the exporter's memory
+// lives in across restarts).
 
 import * as z from "zod";
 import { DEFAULT_PIPELINE_SETTINGS, type Expectation, type PipelineSettings } from "../jobs/pipeline.js";
-import { duration, integer, leaf, requiredChoice, wholeMatch } from "./checks.js";
+import { duration, integer, leaf, requiredChoice, text, wholeMatch } from "./checks.js";
 
 const expectationSchema = z
   .strictObject({
@@ -60,3 +61,17 @@ export const pipelinesSchema = z
       expectations: p.expectations,
     }),
   );
+
+export interface StateConfig {
+  /** Path of the state file; "" keeps the memory in the process only. */
+  file: string;
+}
+
+export const stateSchema = z
+  .preprocess(
+    (value) => value ?? {},
+    z.strictObject({
+      file: leaf(text({ expected: "a file path", fallback: "", allowEmpty: true })),
+    }),
+  )
+  .transform((s): StateConfig => ({ file: s.file }));

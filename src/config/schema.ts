@@ -20,7 +20,7 @@ import {
   text,
   urlPath,
 } from "./checks.js";
-import { pipelinesSchema } from "./pipelines.js";
+import { pipelinesSchema, stateSchema } from "./pipelines.js";
 import { DEFAULT_SCHEDULE, FALLBACK_POLL_INTERVAL_MS, scheduleIntervalMs } from "./schedule.js";
 import type { AuthConfig, ExporterConfig, ShardingConfig, TargetConfig } from "./types.js";
 
@@ -278,5 +278,6 @@ export const configFileSchema = z
     targets: targetsSchema,
     sharding: shardingSchema,
     pipelines: pipelinesSchema,
+    state: stateSchema,
   })
   .transform((c): ExporterConfig => c);

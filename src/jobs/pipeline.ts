@@ -8,6 +8,7 @@
 // finished touches no pipeline.
 
 import { CountTable } from "../exposition/family.js";
+import type { PipelineMemory } from "./memory.js";
 import type { SourceName } from "./model.js";
 
 /** The sources with pipelines. */
@@ -222,6 +223,7 @@ export class Pipelines {
   private expectations: readonly Expectation[] | undefined;
   /** Pipelines forgotten by the guard and not yet taken by the store. */
   private dropped = 0;
+  private memoryChanged = false;
 
   constructor(
     private readonly source: "spark" | "dataarts",
@@ -261,6 +263,7 @@ export class Pipelines {
     this.byKey.delete(key);
     this.changed.delete(pipeline);
     this.tables.remove(pipeline.labels);
+    this.memoryChanged = true;
   }
 
   forEach(visit: (pipeline: Pipeline, key: string) => void): void {
@@ -280,8 +283,53 @@ export class Pipelines {
       });
     }
     if (this.byKey.size > settings.maxPerSource) this.guard(settings.maxPerSource);
+    if (this.changed.size > 0) this.memoryChanged = true;
     for (const pipeline of this.changed) this.tables.publish(pipeline);
     this.changed.clear();
+  }
+
+  /** Whether any pipeline changed since the last call (what the state file keeps). */
+  takeChanged(): boolean {
+    const changed = this.memoryChanged;
+    this.memoryChanged = false;
+    return changed;
+  }
+
+  /** Every pipeline, for the state file. */
+  save(): PipelineMemory[] {
+    const out: PipelineMemory[] = [];
+    this.byKey.forEach(({ labels, history: h }) => {
+      out.push({
+        labels: [...labels],
+        first_seen_ms: h.firstSeenMs,
+        last_run_ms: h.lastRunMs,
+        last_success_ms: h.lastSuccessMs ?? null,
+        last_failure_ms: h.lastFailureMs ?? null,
+        last_finish_ms: h.lastFinishMs ?? null,
+        last_run_duration: h.lastRunDuration ?? null,
+        consecutive_failures: h.consecutiveFailures,
+        durations: [...h.durations],
+      });
+    });
+    return out;
+  }
+
+  /** Takes back what `save` gave (at start, before the first poll); `keyOf` makes each key. */
+  restore(saved: readonly PipelineMemory[], keyOf: (labels: readonly string[]) => string): void {
+    for (const m of saved) {
+      const pipeline = this.ensure(keyOf(m.labels), m.labels, m.first_seen_ms);
+      Object.assign(pipeline.history, {
+        lastRunMs: m.last_run_ms,
+        lastSuccessMs: m.last_success_ms ?? undefined,
+        lastFailureMs: m.last_failure_ms ?? undefined,
+        lastFinishMs: m.last_finish_ms ?? undefined,
+        lastRunDuration: m.last_run_duration ?? undefined,
+        consecutiveFailures: m.consecutive_failures,
+        durations: m.durations.slice(-TYPICAL_RUNS),
+        typicalDuration: median(m.durations.slice(-TYPICAL_RUNS)),
+      } satisfies Partial<PipelineHistory>);
+    }
+    this.memoryChanged = false;
   }
 
   /** Pipelines forgotten by the guard since the last call. */

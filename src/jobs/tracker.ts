@@ -34,6 +34,14 @@ export interface SourceTracker<J, A> {
   dropRank(job: J): readonly [number, number];
   /** Pipelines the `pipelines.max_per_source` guard forgot since the last call (sources with pipelines). */
   takePipelinesDropped?(): number;
+  /**
+   * Sources that remember across restarts (memory.ts): what to keep, as plain JSON; whether it
+   * changed since the last call; and taking it back at start, before the first poll. After a
+   * restore the first poll is no baseline: what finished meanwhile is counted, once.
+   */
+  saveMemory?(): unknown;
+  takeMemoryChanged?(): boolean;
+  restoreMemory?(memory: unknown): void;
 }
 
 /** Per-target settings the trackers need, from TargetConfig. */

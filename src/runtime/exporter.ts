@@ -27,6 +27,7 @@ import { JobStore } from "../state/store.js";
 import { VERSION } from "../version.js";
 import { SelfMetrics } from "./self-metrics.js";
 import { describeAssignment, ownedTargets, type ShardAssignment } from "./shard.js";
+import { startStateKeeping } from "./state-keeping.js";
 
 export interface ExporterOptions {
   config: ExporterConfig;
@@ -99,6 +100,7 @@ function restartOnlyDifferences(running: ExporterConfig, next: ExporterConfig): 
   if (running.server.webConfigFile !== next.server.webConfigFile) keys.push("server.web_config_file");
   if (running.poll.staleAfterMs !== next.poll.staleAfterMs) keys.push("poll.stale_after");
   if (running.metrics.stateSeries !== next.metrics.stateSeries) keys.push("metrics.state_series");
+  if (running.state.file !== next.state.file) keys.push("state.file");
   if (running.metrics.maxSeriesPerSource !== next.metrics.maxSeriesPerSource)
     keys.push("metrics.max_series_per_source");
   return keys;
@@ -131,6 +133,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     observer: selfMetrics,
   });
   selfMetrics.setPipelineFailingThreshold(config.pipelines.failingThreshold);
+  const stateKeeping = startStateKeeping({ file: config.state.file, store, logger, metrics: selfMetrics });
   const runtimes = new Map<string, TargetRuntime>();
   let assignment = shardAssignmentOf(config);
 
@@ -299,6 +302,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       server: config.server,
       poll: { ...next.poll, staleAfterMs: config.poll.staleAfterMs },
       metrics: config.metrics,
+      state: config.state,
     };
     store.configurePipelines(effective.pipelines);
     selfMetrics.setPipelineFailingThreshold(effective.pipelines.failingThreshold);
@@ -378,6 +382,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       await server.close();
       await Promise.all([...runtimes.values()].map((r) => r.client.close()));
       for (const runtime of runtimes.values()) runtime.credentials.close?.();
+      await stateKeeping.flush();
     })();
     return stopping;
   };

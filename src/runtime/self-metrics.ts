@@ -59,6 +59,9 @@ export class SelfMetrics implements StoreObserver {
   private readonly seriesDropped: Counter<"target" | "source">;
   private readonly pipelinesDropped: Counter<"target" | "source">;
   private readonly failingThreshold: Gauge;
+  private readonly stateRestored: Gauge;
+  private readonly stateLastWrite: Gauge;
+  private readonly stateWriteErrors: Counter;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessTime: Gauge;
   /** Codes seen per target, so a removed target's request series can be found. */
@@ -146,6 +149,22 @@ export class SelfMetrics implements StoreObserver {
       registers,
     });
     this.failingThreshold.set(DEFAULT_PIPELINE_SETTINGS.failingThreshold);
+    this.stateRestored = new Gauge({
+      name: `${PREFIX}state_restored`,
+      help: "1 where the state file was read at start, else 0.",
+      registers,
+    });
+    this.stateRestored.set(0);
+    this.stateLastWrite = new Gauge({
+      name: `${PREFIX}state_last_write_timestamp_seconds`,
+      help: "When the state file was last written, seconds since the epoch.",
+      registers,
+    });
+    this.stateWriteErrors = new Counter({
+      name: `${PREFIX}state_write_errors_total`,
+      help: "Failed writes of the state file; the previous file stays intact.",
+      registers,
+    });
     // As Prometheus reports its own configuration: the start-up load counts as a reload.
     this.reloadSuccessful = new Gauge({
       name: `${PREFIX}config_last_reload_successful`,
@@ -253,6 +272,16 @@ export class SelfMetrics implements StoreObserver {
 
   countPipelinesDropped(target: string, source: SourceName, count: number): void {
     this.pipelinesDropped.inc({ target: targetLabel(target), source }, count);
+  }
+
+  setStateRestored(restored: boolean): void {
+    this.stateRestored.set(restored ? 1 : 0);
+  }
+
+  /** A write of the state file ended, at `nowMs`. */
+  observeStateWrite(success: boolean, nowMs: number): void {
+    if (success) this.stateLastWrite.set(nowMs / 1000);
+    else this.stateWriteErrors.inc();
   }
 
   /** The configured pipelines.failing_threshold (at start and on reload). */

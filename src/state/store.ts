@@ -51,8 +51,19 @@ export interface StoreOptions {
 // biome-ignore lint/suspicious/noExplicitAny: trackers of every source share one slot type
 type AnyTracker = SourceTracker<any, any>;
 
+/** What the trackers of one target remember, as the state file keeps it (state-file.ts). */
+export interface TargetMemory {
+  name: string;
+  region: string;
+  projectId: string;
+  /** Each source's `saveMemory()`, for the sources that keep any. */
+  sources: Partial<Record<SourceName, unknown>>;
+}
+
 interface Slot {
   tracker: AnyTracker;
+  /** Its tracker took back a memory at start: its first poll is no baseline. */
+  restored: boolean;
   lines: SlotLines;
   /** The last complete snapshot, sorted by key; undefined before the first complete poll. */
   jobs: unknown[] | undefined;
@@ -91,6 +102,9 @@ export class JobStore {
   private readonly targets = new Map<string, TargetEntry>();
   private readonly settings = new Map<string, TrackerSettings>();
   private pipelines: PipelineSettings;
+  /** Memory read at start, taken by each slot when it is made (then removed from here). */
+  private readonly restored = new Map<string, TargetMemory>();
+  private memoryListener: (() => void) | undefined;
   /** The job part of /metrics: what scrapes write. */
   readonly writer: ExpositionWriter;
 
@@ -114,6 +128,38 @@ export class JobStore {
   configurePipelines(pipelines: PipelineSettings): void {
     this.pipelines = pipelines;
     for (const [name, settings] of this.settings) this.settings.set(name, { ...settings, pipelines });
+  }
+
+  /** The memory of a previous process (the state file), taken before the first poll. */
+  restoreMemory(targets: readonly TargetMemory[]): void {
+    for (const target of targets) this.restored.set(target.name, target);
+  }
+
+  /** Called after a complete poll that changed what saveMemory() returns. */
+  onMemoryChanged(listener: () => void): void {
+    this.memoryListener = listener;
+  }
+
+  /** What every tracker remembers, with the restored memory no slot has taken yet. */
+  saveMemory(): TargetMemory[] {
+    const out = new Map<string, TargetMemory>();
+    for (const [name, pending] of this.restored)
+      out.set(name, { ...pending, sources: { ...pending.sources } });
+    for (const [name, entry] of this.targets) {
+      const memory = out.get(name);
+      const target: TargetMemory =
+        memory !== undefined &&
+        memory.region === entry.identity.region &&
+        memory.projectId === entry.identity.projectId
+          ? memory
+          : { name, region: entry.identity.region, projectId: entry.identity.projectId, sources: {} };
+      for (const [source, slot] of entry.slots) {
+        const saved = slot.tracker.saveMemory?.();
+        if (saved !== undefined) target.sources[source] = saved;
+      }
+      out.set(name, target);
+    }
+    return [...out.values()];
   }
 
   /**
@@ -142,6 +188,7 @@ export class JobStore {
   /** A target left the configuration: all its series go, counters included. */
   removeTarget(name: string): Promise<void> {
     this.settings.delete(name);
+    this.restored.delete(name);
     if (!this.targets.delete(name)) return Promise.resolve();
     this.writer.dropTarget(name, false);
     return this.writer.changed();
@@ -187,12 +234,13 @@ export class JobStore {
     yield;
     const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
-    const baseline = slot.jobs === undefined;
+    const baseline = slot.jobs === undefined && !slot.restored;
     const unknown = yield* tracker.observeSteps(sorted, nowMs, baseline, keys);
     yield;
     const dropped = yield* this.renderSteps(slot, sorted, nowMs, false);
     slot.jobs = sorted;
     slot.lastSuccessMs = nowMs;
+    if (tracker.takeMemoryChanged?.()) this.memoryListener?.();
     const observer = this.options.observer;
     if (observer) {
       for (const state of unknown) observer.countUnknownState(source, state);
@@ -282,6 +330,21 @@ export class JobStore {
     return entry;
   }
 
+  /** Hands a new tracker its memory from the state file, where the target is the same one. */
+  private takeRestored(target: TargetIdentity, source: SourceName, tracker: AnyTracker): boolean {
+    const memory = this.restored.get(target.name);
+    if (memory === undefined || tracker.restoreMemory === undefined) return false;
+    if (memory.region !== target.region || memory.projectId !== target.projectId) {
+      this.restored.delete(target.name);
+      return false;
+    }
+    const saved = memory.sources[source];
+    if (saved === undefined) return false;
+    delete memory.sources[source];
+    tracker.restoreMemory(saved);
+    return true;
+  }
+
   private slot(target: TargetIdentity, source: SourceName): Slot {
     const entry = this.entry(target);
     let slot = entry.slots.get(source);
@@ -289,8 +352,10 @@ export class JobStore {
       const definition = jobSource(source);
       const settings = () =>
         this.settings.get(target.name) ?? { ...DEFAULT_TRACKER_SETTINGS, pipelines: this.pipelines };
+      const tracker = definition.createTracker(settings);
       slot = {
-        tracker: definition.createTracker(settings),
+        tracker,
+        restored: this.takeRestored(target, source, tracker),
         lines: this.writer.lines(target.name, source, definition.families, entry.prefix),
         jobs: undefined,
         keys: [],

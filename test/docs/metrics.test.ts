@@ -92,6 +92,7 @@ async function exposition(): Promise<string> {
     T0 + MIN,
   );
   self.observePoll(PROD, "spark", "success", 2, T0 + MIN);
+  self.observeStateWrite(true, T0 + MIN);
   self.observeRequest(PROD, { source: "spark", code: "200", durationSeconds: 0.2 });
   return bodyOf(store) + (await self.metrics());
 }

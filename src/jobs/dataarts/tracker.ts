@@ -3,6 +3,7 @@
 
 import { CountTable, countRows } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
+import type { DataArtsMemory } from "../memory.js";
 import { Pipelines, recordFinish } from "../pipeline.js";
 import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
@@ -41,6 +42,9 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     workspace: labels[0] as string,
     jobName: labels[1] as string,
   }));
+
+  /** An instance was counted (or a job came or went) since the memory was last saved. */
+  private countedSinceSave = false;
 
   constructor(private readonly settings: () => TrackerSettings = () => DEFAULT_TRACKER_SETTINGS) {}
 
@@ -119,6 +123,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
           this.instancesFinished.add([...seen.labels, job.lastInstanceStatus]);
         }
         seen.countedEndMs = endMs;
+        this.countedSinceSave = true;
       }
       seen.status = job.status;
       seen.instanceStatus = hasLastInstance(job) ? job.lastInstanceStatus : "";
@@ -130,6 +135,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
       if (current.has(key)) return;
       for (const status of seen.counterStatuses) this.instancesFinished.delete([...seen.labels, status]);
       this.pipelines.forget(key);
+      this.countedSinceSave = true;
     });
     this.pipelines.publish(this.settings().pipelines);
     this.previous = current;
@@ -150,6 +156,40 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     return this.pipelines.takeDropped();
   }
 
+  saveMemory(): DataArtsMemory {
+    const counted: DataArtsMemory["counted"] = [];
+    this.previous.forEach((seen, key) => {
+      if (seen.countedEndMs !== undefined) counted.push([key, seen.countedEndMs]);
+    });
+    return { counted, pipelines: this.pipelines.save() };
+  }
+
+  takeMemoryChanged(): boolean {
+    const pipelines = this.pipelines.takeChanged();
+    const counted = this.countedSinceSave;
+    this.countedSinceSave = false;
+    return pipelines || counted;
+  }
+
+  restoreMemory(memory: DataArtsMemory): void {
+    for (const [key, countedEndMs] of memory.counted) {
+      const parsed = parseKey(key);
+      if (parsed === undefined) continue;
+      const [workspace, jobType, name] = parsed;
+      this.previous.set(key, {
+        labels: [workspace, name, jobType],
+        status: "",
+        instanceStatus: "",
+        countedEndMs,
+        counterStatuses: new Set(),
+      });
+    }
+    // The key as key() makes it: [workspace, job_type, job_name], each cut.
+    this.pipelines.restore(memory.pipelines, (labels) =>
+      JSON.stringify([labels[0], labels[2], labels[1]].map((part) => cutLabelValue(part ?? ""))),
+    );
+  }
+
   serves(): boolean {
     return true;
   }
@@ -163,5 +203,18 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
 function outcomeOf(status: string): "success" | "failure" | undefined {
   if (status === "success") return "success";
   if (status === "fail") return "failure";
+  return undefined;
+}
+
+/** `[workspace, job_type, job_name]` of a tracker key, undefined where it is not one. */
+function parseKey(key: string): [string, string, string] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((part) => typeof part === "string")) {
+      return parsed as [string, string, string];
+    }
+  } catch {
+    // not a key: left out
+  }
   return undefined;
 }

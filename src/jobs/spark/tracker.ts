@@ -3,6 +3,7 @@
 
 import { CountTable, countRows, HistogramTable } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
+import type { SparkMemory } from "../memory.js";
 import { type FinishedRun, Pipelines, recordFinish, seeRun } from "../pipeline.js";
 import { type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { SPARK_RUN_DURATION_BUCKETS, type SparkAggregates, sparkFamilies } from "./families.js";
@@ -35,6 +36,8 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
   }));
   /** Runs not yet terminal per pipeline in the last complete poll. */
   private active = new Map<string, number>();
+  /** A run was seen finishing since the memory was last saved. */
+  private finishedSinceSave = false;
 
   constructor(private readonly settings: () => TrackerSettings) {}
 
@@ -102,6 +105,7 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
     active: Map<string, number>,
     nowMs: number,
   ): void {
+    if (finished.length > 0) this.finishedSinceSave = true;
     finished.sort((a, b) => a.run.finishMs - b.run.finishMs);
     for (const { name, run, createdMs } of finished) {
       const pipeline = this.seeRun(name, createdMs, nowMs);
@@ -136,6 +140,24 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
 
   takePipelinesDropped(): number {
     return this.pipelines.takeDropped();
+  }
+
+  saveMemory(): SparkMemory {
+    const finished = this.memory.entries(SPARK_TERMINAL_STATES) as SparkMemory["finished"];
+    return { finished, pipelines: this.pipelines.save() };
+  }
+
+  takeMemoryChanged(): boolean {
+    // Both are taken: `||` would leave one flag set for the next call.
+    const pipelines = this.pipelines.takeChanged();
+    const finished = this.finishedSinceSave;
+    this.finishedSinceSave = false;
+    return pipelines || finished;
+  }
+
+  restoreMemory(memory: SparkMemory): void {
+    for (const [hash, state, seenAt] of memory.finished) this.memory.restore(hash, state, seenAt);
+    this.pipelines.restore(memory.pipelines, (labels) => cutLabelValue(labels[0] as string));
   }
 
   private seeQueue(queue: string): void {
