@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Request, type Response, Router } from "express";
 import type { SourceStatus } from "../polling/poller.js";
+import { type PipelineRow, pipelinesSection } from "./landing-pipelines.js";
 
 /** Which targets this process polls, for the page and /readyz. */
 export interface ShardView {
@@ -29,6 +30,8 @@ export interface LandingPageInput {
   dashboardsPath?: string;
   /** Where the docs are (default `/docs/`). */
   docsPath?: string;
+  /** Pipelines overdue or failing (landing-pipelines.ts), listed first. */
+  pipelines?(): PipelineRow[];
 }
 
 export function escapeHtml(s: string): string {
@@ -122,6 +125,7 @@ nav a{margin-right:1em}
 <nav><a href="${metrics}">Metrics (${metrics})</a><a href="${dashboards}">Dashboards (JSON)</a><a href="${docs}">Docs</a><a href="/healthz">/healthz</a><a href="/readyz">/readyz</a></nav>
 <p>Version ${escapeHtml(deps.version)}.</p>
 ${shardParagraph(deps.shard?.())}
+${pipelinesSection(deps.pipelines?.())}
 <h2>Targets</h2>
 <table id="targets">
 <thead><tr><th>target</th><th>region</th><th>project id</th><th>sources</th></tr></thead>

@@ -159,6 +159,18 @@ export interface Pipeline {
   expectation: Expectation | undefined;
 }
 
+/** A pipeline the landing page lists first: overdue (no success within max_age) or failing. */
+export interface PipelineAttention {
+  jobName: string;
+  /** DataArts only, else "". */
+  workspace: string;
+  overdue: boolean;
+  failing: boolean;
+  /** Seconds since the last success, else since first seen. */
+  sinceSuccessSeconds: number;
+  consecutiveFailures: number;
+}
+
 /** The gauges of every pipeline of one target and source, one table per family. */
 export class PipelineTables {
   readonly lastSuccess = new CountTable();
@@ -337,6 +349,29 @@ export class Pipelines {
     const dropped = this.dropped;
     this.dropped = 0;
     return dropped;
+  }
+
+  /** Pipelines overdue or failing at `nowMs`, overdue first, then the longest without success. */
+  attention(nowMs: number, failingThreshold: number): PipelineAttention[] {
+    const out: PipelineAttention[] = [];
+    this.byKey.forEach(({ labels, history, expectation }) => {
+      const since = nowMs - (history.lastSuccessMs ?? history.firstSeenMs);
+      const overdue = expectation !== undefined && since > expectation.maxAgeMs;
+      const failing = history.consecutiveFailures >= failingThreshold;
+      if (!overdue && !failing) return;
+      const { jobName, workspace } = this.nameOf(labels);
+      out.push({
+        jobName,
+        workspace,
+        overdue,
+        failing,
+        sinceSuccessSeconds: since / 1000,
+        consecutiveFailures: history.consecutiveFailures,
+      });
+    });
+    return out.sort(
+      (a, b) => Number(b.overdue) - Number(a.overdue) || b.sinceSuccessSeconds - a.sinceSuccessSeconds,
+    );
   }
 
   private match(pipeline: Pipeline): Expectation | undefined {

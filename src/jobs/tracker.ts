@@ -4,7 +4,7 @@
 
 import type { Family } from "../exposition/family.js";
 import type { SourceName } from "./model.js";
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from "./pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineAttention, type PipelineSettings } from "./pipeline.js";
 
 export interface SourceTracker<J, A> {
   readonly source: SourceName;
@@ -39,6 +39,8 @@ export interface SourceTracker<J, A> {
    * changed since the last call; and taking it back at start, before the first poll. After a
    * restore the first poll is no baseline: what finished meanwhile is counted, once.
    */
+  /** Pipelines overdue or failing, for the landing page (sources with pipelines). */
+  pipelinesNeedingAttention?(nowMs: number): PipelineAttention[];
   saveMemory?(): unknown;
   takeMemoryChanged?(): boolean;
   restoreMemory?(memory: unknown): void;

@@ -228,6 +228,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     ownMetrics: () => selfMetrics.metrics(),
     jobs: store.writer,
     statuses: () => allPollers().map((p) => p.status),
+    pipelines: () => store.pipelinesNeedingAttention((options.now ?? Date.now)()),
     targets: () => [...runtimes.values()].map((r) => identityOf(r.target)),
     shard: shardView,
     readiness: () => {

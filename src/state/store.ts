@@ -13,7 +13,11 @@ import { renderTargetLabels } from "../exposition/render.js";
 import { ExpositionWriter } from "../exposition/writer.js";
 import { flatString } from "../flat-string.js";
 import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js";
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from "../jobs/pipeline.js";
+import {
+  DEFAULT_PIPELINE_SETTINGS,
+  type PipelineAttention,
+  type PipelineSettings,
+} from "../jobs/pipeline.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
 import {
   DEFAULT_TRACKER_SETTINGS,
@@ -192,6 +196,20 @@ export class JobStore {
     if (!this.targets.delete(name)) return Promise.resolve();
     this.writer.dropTarget(name, false);
     return this.writer.changed();
+  }
+
+  /** Pipelines overdue or failing, per target and source, overdue first within each. */
+  pipelinesNeedingAttention(
+    nowMs: number,
+  ): Array<PipelineAttention & { target: string; source: SourceName }> {
+    const out: Array<PipelineAttention & { target: string; source: SourceName }> = [];
+    for (const [target, entry] of this.targets) {
+      for (const [source, slot] of entry.slots) {
+        for (const row of slot.tracker.pipelinesNeedingAttention?.(nowMs) ?? [])
+          out.push({ ...row, target, source });
+      }
+    }
+    return out;
   }
 
   /** Targets with any state, in the order first seen. */

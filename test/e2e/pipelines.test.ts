@@ -266,3 +266,49 @@ describe("expectations and the max_per_source guard", () => {
     expect(sampleValue(f, "huaweicloud_job_exporter_pipelines_dropped_total", { source: "spark" })).toBe(1);
   });
 });
+
+describe("the landing page", () => {
+  it("lists overdue and failing pipelines first, by name", async () => {
+    h = await startHarness({
+      simulator: { empty: true, workspaces: ["ws1"], churn: false },
+      target: { dataarts: { workspaces: ["ws1"] }, flink: { enabled: false } },
+      config: () => ({
+        pipelines: {
+          failing_threshold: 2,
+          expectations: [{ source: "spark", job_name: "daily-.*", max_age: "19h" }],
+        },
+      }),
+      beforeStart: (sim) => {
+        sparkRun(sim, "daily-report", "success", {
+          createdAgo: 21 * HOUR,
+          durationMs: MINUTE,
+          updatedAgo: 20 * HOUR,
+        });
+        sparkRun(sim, "daily-fresh", "success", { createdAgo: 2 * HOUR, durationMs: MINUTE });
+        sparkRun(sim, "hourly-<broken>", "dead", { createdAgo: 3 * HOUR, durationMs: MINUTE });
+      },
+    });
+    const table = async () => {
+      const page = await (await fetch(`${h?.exporter.url}/`)).text();
+      const start = page.indexOf('id="pipelines"');
+      expect(start).toBeGreaterThan(0);
+      expect(start).toBeLessThan(page.indexOf('id="targets"'));
+      return page.slice(start, page.indexOf("</table>", start));
+    };
+    // One failure is below the threshold of 2: only the overdue pipeline is listed.
+    let rows = await table();
+    expect(rows).toContain("<td>daily-report</td>");
+    expect(rows).toContain("<td>overdue</td>");
+    expect(rows).toContain("<td>20h 0m</td>");
+    expect(rows).not.toContain("broken");
+    expect(rows).not.toContain("daily-fresh");
+    // A second failure: failing too, listed after the overdue one, its name escaped.
+    sparkRun(h.sim, "hourly-<broken>", "dead", { createdAgo: 2 * HOUR, durationMs: MINUTE });
+    await h.pollAll();
+    rows = await table();
+    expect(rows).toContain("<td>hourly-&lt;broken&gt;</td>");
+    expect(rows).toContain("<td>failing</td>");
+    expect(rows.indexOf("daily-report")).toBeLessThan(rows.indexOf("hourly-&lt;broken&gt;"));
+    expect(rows).not.toContain("daily-fresh");
+  });
+});

@@ -4,7 +4,7 @@
 import { CountTable, countRows, HistogramTable } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
 import type { SparkMemory } from "../memory.js";
-import { type FinishedRun, Pipelines, recordFinish, seeRun } from "../pipeline.js";
+import { type FinishedRun, type PipelineAttention, Pipelines, recordFinish, seeRun } from "../pipeline.js";
 import { type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { SPARK_RUN_DURATION_BUCKETS, type SparkAggregates, sparkFamilies } from "./families.js";
 import type { SparkJob } from "./job.js";
@@ -136,6 +136,10 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
     seeRun(pipeline.history, createdMs);
     this.pipelines.touch(pipeline);
     return pipeline;
+  }
+
+  pipelinesNeedingAttention(nowMs: number): PipelineAttention[] {
+    return this.pipelines.attention(nowMs, this.settings().pipelines.failingThreshold);
   }
 
   takePipelinesDropped(): number {
