@@ -5,7 +5,7 @@ import type { PipelineAttention } from "../jobs/pipeline.js";
 
 export type PipelineRow = PipelineAttention & { target: string; source: string };
 
-function escape(s: string): string {
+function escapeText(s: string): string {
   return s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
@@ -31,7 +31,7 @@ export function pipelinesSection(rows: readonly PipelineRow[] | undefined): stri
   const body = rows
     .map(
       (r) =>
-        `<tr class="error"><td>${escape(r.jobName)}</td><td>${escape(r.workspace)}</td><td>${escape(r.target)}</td><td>${
+        `<tr class="error"><td>${escapeText(r.jobName)}</td><td>${escapeText(r.workspace)}</td><td>${escapeText(r.target)}</td><td>${
           r.source
         }</td><td>${[r.overdue ? "overdue" : "", r.failing ? "failing" : ""].filter(Boolean).join(", ")}</td><td>${shortDuration(
           r.sinceSuccessSeconds,
