@@ -166,12 +166,12 @@ export function pipelinesDashboard(): DashboardBuilder {
     .withPanel(
       table(
         "Spark runs longer than usual",
-        "Running Spark runs, how long since created, beside three times their pipeline's typical run.",
+        "Running Spark runs past their pipeline's max_run_duration, or three typical runs where a typical run takes five minutes or more (the HuaweiCloudSparkRunOverrunning rule).",
         { x: 12, y: 23, w: 12, h: 10 },
       )
         .withTarget(
           query(
-            `sort_desc((time() - huaweicloud_dli_spark_job_created_timestamp_seconds{${BY_PROJECT}}) and on (target, region, project_id, job_id) (huaweicloud_dli_spark_job_state{${BY_PROJECT}, state="running"} == 1) > on (target, region, project_id, job_name) group_left () (${SPARK}expected_max_run_duration_seconds{${BY_PROJECT}} or 3 * ${SPARK}typical_run_duration_seconds{${BY_PROJECT}}))`,
+            `sort_desc(((time() - huaweicloud_dli_spark_job_created_timestamp_seconds{${BY_PROJECT}}) and on (target, region, project_id, job_id) (huaweicloud_dli_spark_job_state{${BY_PROJECT}, state="running"} == 1)) > on (target, region, project_id, job_name) group_left () (${SPARK}expected_max_run_duration_seconds{${BY_PROJECT}} or (3 * ${SPARK}typical_run_duration_seconds{${BY_PROJECT}} >= 900)))`,
             { table: true },
           ),
         )

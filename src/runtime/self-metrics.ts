@@ -145,7 +145,7 @@ export class SelfMetrics implements StoreObserver {
     });
     this.failingThreshold = new Gauge({
       name: `${PREFIX}pipeline_failing_threshold`,
-      help: "pipelines.failing_threshold: consecutive failures at which the bundled PipelineFailing alert fires.",
+      help: "pipelines.failing_threshold: consecutive failures at which the bundled HuaweiCloudPipelineFailing alert fires.",
       registers,
     });
     this.failingThreshold.set(DEFAULT_PIPELINE_SETTINGS.failingThreshold);

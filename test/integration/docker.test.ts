@@ -196,7 +196,7 @@ describe("Dockerfile", () => {
         `huaweicloud_job_exporter_build_info{version="${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).version}",revision="unknown"`,
       );
       const listed = (await (await fetch(`${url}/dashboards/`)).json()) as { dashboards: unknown[] };
-      expect(listed.dashboards.length).toBe(5);
+      expect(listed.dashboards.length).toBe(6);
       // The landing page links to /docs/: the image must carry the pages.
       const docs = await fetch(`${url}/docs/metrics.md`);
       expect(docs.status).toBe(200);
