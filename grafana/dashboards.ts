@@ -9,6 +9,7 @@ import { dataartsDashboard } from "./dataarts.js";
 import { exporterDashboard } from "./exporter.js";
 import { flinkDashboard } from "./flink.js";
 import { overviewDashboard } from "./overview.js";
+import { pipelinesDashboard } from "./pipelines.js";
 import { sparkDashboard } from "./spark.js";
 
 export const DASHBOARD_BUILDERS: ReadonlyArray<() => DashboardBuilder> = [
@@ -16,6 +17,7 @@ export const DASHBOARD_BUILDERS: ReadonlyArray<() => DashboardBuilder> = [
   sparkDashboard,
   flinkDashboard,
   dataartsDashboard,
+  pipelinesDashboard,
   exporterDashboard,
 ];
 

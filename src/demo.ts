@@ -5,15 +5,25 @@
 import { buildConfig } from "./config/load.js";
 import type { ExporterConfig } from "./config/types.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
+import { startRecurringRuns } from "./simulator/recurring.js";
 
 export const DEMO_WORKSPACES = ["ws-analytics", "ws-reporting"];
 
 export async function startDemoSimulator(): Promise<Simulator> {
-  return startSimulator({
+  const sim = await startSimulator({
     workspaces: DEMO_WORKSPACES,
     jobs: { spark: 60, flink: 25, dataarts: { BATCH: 20, REAL_TIME: 8 } },
     autoTickMs: 1000,
     seed: 20261126,
+  });
+  // Named runs on daily and hourly schedules, some failing in streaks, some slow: pipelines.
+  const stop = startRecurringRuns(sim, DEMO_WORKSPACES[0] as string);
+  const close = sim.close.bind(sim);
+  return Object.assign(sim, {
+    close: async () => {
+      stop();
+      await close();
+    },
   });
 }
 
@@ -23,6 +33,17 @@ export function demoConfig(simulator: Simulator, listenAddress: string): Exporte
     {
       server: { listen_address: listenAddress },
       poll: { schedule: "*/10 * * * * *", stale_after: "1m" },
+      // The recurring runs' schedules (simulator/recurring.ts), as a user would write them.
+      pipelines: {
+        expectations: [
+          { source: "spark", job_name: "daily-legacy-.*", max_age: "12h" },
+          { source: "spark", job_name: "daily-.*", max_age: "26h", max_run_duration: "1h" },
+          { source: "spark", job_name: "hourly-.*", max_age: "2h" },
+          { source: "spark", job_name: "quarter-hourly-.*", max_age: "30m" },
+          { source: "dataarts", job_name: "dwh-daily-.*", max_age: "26h" },
+          { source: "dataarts", job_name: "hourly-.*", max_age: "2h" },
+        ],
+      },
       targets: [
         {
           name: "demo",

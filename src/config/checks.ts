@@ -234,3 +234,25 @@ export function cronSchedule(fallback: string): Check<string> {
         );
   };
 }
+
+/** A regular expression over the whole value (anchored); its text is shown, it is no secret. */
+export function wholeMatch(fallback?: string): Check<RegExp | undefined> {
+  const expected = 'a regular expression over the whole name, e.g. "daily-.*"';
+  return (value) => {
+    if (value === undefined) return fallback === undefined ? undefined : new RegExp(`^(?:${fallback})$`, "u");
+    if (typeof value !== "string") return wrongKind(value, expected);
+    if (value === "") return new Invalid(`empty; expected ${expected}`);
+    try {
+      return new RegExp(`^(?:${value})$`, "u");
+    } catch {
+      return new Invalid(`"${value}" is not a valid regular expression; expected ${expected}`);
+    }
+  };
+}
+
+/** One of `options`, with no default: a missing value is an error. */
+export function requiredChoice<const T extends string>(options: readonly T[]): Check<T> {
+  const expected = `one of ${options.join(", ")}`;
+  const check = choice(options, options[0] as T);
+  return (value) => (value === undefined ? new Invalid(`missing; expected ${expected}`) : check(value));
+}

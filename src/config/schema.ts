@@ -20,6 +20,7 @@ import {
   text,
   urlPath,
 } from "./checks.js";
+import { pipelinesSchema, stateSchema } from "./pipelines.js";
 import { DEFAULT_SCHEDULE, FALLBACK_POLL_INTERVAL_MS, scheduleIntervalMs } from "./schedule.js";
 import type { AuthConfig, ExporterConfig, ShardingConfig, TargetConfig } from "./types.js";
 
@@ -276,5 +277,7 @@ export const configFileSchema = z
     metrics: metricsSchema,
     targets: targetsSchema,
     sharding: shardingSchema,
+    pipelines: pipelinesSchema,
+    state: stateSchema,
   })
   .transform((c): ExporterConfig => c);

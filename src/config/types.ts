@@ -2,6 +2,9 @@
 // endpoints resolved from the region. The YAML contract lives in the zod schema
 // (schema.ts) and docs/configuration.md; everything else reads only these types.
 
+import type { PipelineSettings } from "../jobs/pipeline.js";
+import type { StateConfig } from "./pipelines.js";
+
 export type AuthConfig =
   | {
       type: "aksk";
@@ -68,6 +71,10 @@ export interface ExporterConfig {
     maxSeriesPerSource: number;
   };
   targets: TargetConfig[];
+  /** Pipelines: the guard, the failing threshold, the expectations (config/pipelines.ts). */
+  pipelines: PipelineSettings;
+  /** Where the exporter's memory lives across restarts. */
+  state: StateConfig;
   /**
    * Several replicas sharing one file: this process polls only the targets whose name hashes to
    * its shard (src/shard.ts). Absent means one shard, every target.

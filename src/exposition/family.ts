@@ -140,6 +140,14 @@ export class CountTable {
     else this.insert(key, labels, amount);
   }
 
+  /** A gauge's row: set to `value`, made where missing. */
+  set(labels: readonly string[], value: number): void {
+    const key = tableKey(labels);
+    const row = this.rows.get(key);
+    if (row) row.value = value;
+    else this.insert(key, labels, value);
+  }
+
   get(labels: readonly string[]): number {
     return this.rows.get(tableKey(labels))?.value ?? 0;
   }

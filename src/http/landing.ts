@@ -10,6 +10,7 @@ import { type Request, type Response, Router } from "express";
 import type { SourceStatus } from "../polling/poller.js";
 import type { FailedJobs } from "../state/store.js";
 import { escapeHtml } from "./html.js";
+import { type PipelineRow, pipelinesSection } from "./landing-pipelines.js";
 import { renderProblems, resultMark, timeWithAge } from "./landing-problems.js";
 
 /** Which targets this process polls, for the page and /readyz. */
@@ -38,6 +39,8 @@ export interface LandingPageInput {
   dashboardsPath?: string;
   /** Where the docs are (default `/docs/`). */
   docsPath?: string;
+  /** Pipelines overdue or failing (landing-pipelines.ts), listed first. */
+  pipelines?(): PipelineRow[];
 }
 
 export { escapeHtml };
@@ -140,6 +143,7 @@ nav a{margin-right:1em}
 <p>Version ${escapeHtml(deps.version)}.</p>
 ${scheduleParagraph(deps.schedule?.())}
 ${shardParagraph(deps.shard?.())}
+${pipelinesSection(deps.pipelines?.())}
 ${problems}
 <h2>Sources</h2>
 <table id="sources">

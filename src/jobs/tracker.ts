@@ -4,6 +4,7 @@
 
 import type { Family } from "../exposition/family.js";
 import type { SourceName } from "./model.js";
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineAttention, type PipelineSettings } from "./pipeline.js";
 
 export interface SourceTracker<J, A> {
   readonly source: SourceName;
@@ -31,6 +32,18 @@ export interface SourceTracker<J, A> {
    * first. `[0, finishedMs]` for jobs that finished, `[1, createdMs]` for the others.
    */
   dropRank(job: J): readonly [number, number];
+  /** Pipelines the `pipelines.max_per_source` guard forgot since the last call (sources with pipelines). */
+  takePipelinesDropped?(): number;
+  /**
+   * Sources that remember across restarts (memory.ts): what to keep, as plain JSON; whether it
+   * changed since the last call; and taking it back at start, before the first poll. After a
+   * restore the first poll is no baseline: what finished meanwhile is counted, once.
+   */
+  /** Pipelines overdue or failing, for the landing page (sources with pipelines). */
+  pipelinesNeedingAttention?(nowMs: number): PipelineAttention[];
+  saveMemory?(): unknown;
+  takeMemoryChanged?(): boolean;
+  restoreMemory?(memory: unknown): void;
 }
 
 /** Per-target settings the trackers need, from TargetConfig. */
@@ -39,11 +52,14 @@ export interface TrackerSettings {
   finishedRetentionMs: number;
   /** A Spark job absent from the listing is remembered this long, so it is never counted twice. */
   forgetAfterMs: number;
+  /** The `pipelines` section, the same for every target. */
+  pipelines: PipelineSettings;
 }
 
 export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   finishedRetentionMs: 60 * 60 * 1000,
   forgetAfterMs: 24 * 60 * 60 * 1000,
+  pipelines: DEFAULT_PIPELINE_SETTINGS,
 };
 
 /** Jobs handled between two yields of a step generator. */

@@ -24,6 +24,7 @@ import { readinessOf } from "./readiness.js";
 import { ownedTargetsOf, planReload, runtimeSettings, shardAssignmentOf } from "./reload-plan.js";
 import { SelfMetrics } from "./self-metrics.js";
 import { serve } from "./serve.js";
+import { startStateKeeping } from "./state-keeping.js";
 import { startTargetRuntime, type TargetRuntime, type TargetRuntimeDeps } from "./target-runtime.js";
 
 export { shardAssignmentOf };
@@ -88,8 +89,11 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     stateSeries: config.metrics.stateSeries,
     maxSeriesPerSource: config.metrics.maxSeriesPerSource,
     targets: config.targets,
+    pipelines: config.pipelines,
     observer: selfMetrics,
   });
+  selfMetrics.setPipelineFailingThreshold(config.pipelines.failingThreshold);
+  const stateKeeping = startStateKeeping({ file: config.state.file, store, logger, metrics: selfMetrics });
   const deps: TargetRuntimeDeps = { ...options, store, selfMetrics };
   const runtimes = new Map<string, TargetRuntime>();
   const allPollers = () => [...runtimes.values()].flatMap((r) => r.pollers);
@@ -118,6 +122,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       })),
     failedJobs: () => store.failedJobs(FAILED_JOBS_SHOWN),
     schedule: () => config.poll.schedule,
+    pipelines: () => store.pipelinesNeedingAttention((options.now ?? Date.now)()),
     ...(options.now ? { now: options.now } : {}),
     shard: shardView,
     readiness: () =>
@@ -154,6 +159,8 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     if (stopped) throw new Error("the exporter is stopped");
     const plan = planReload(config, next);
     const { effective } = plan;
+    store.configurePipelines(effective.pipelines);
+    selfMetrics.setPipelineFailingThreshold(effective.pipelines.failingThreshold);
     await Promise.all(
       plan.remove.map(async (name) => {
         const runtime = runtimes.get(name) as TargetRuntime;
@@ -197,6 +204,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       await Promise.all([...runtimes.values()].map((r) => r.stopPolling()));
       await server.close();
       await Promise.all([...runtimes.values()].map((r) => r.close()));
+      await stateKeeping.flush();
     })();
     return stopping;
   };

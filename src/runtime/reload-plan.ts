@@ -36,6 +36,7 @@ export function restartOnlyDifferences(running: ExporterConfig, next: ExporterCo
   if (running.server.webConfigFile !== next.server.webConfigFile) keys.push("server.web_config_file");
   if (running.poll.staleAfterMs !== next.poll.staleAfterMs) keys.push("poll.stale_after");
   if (running.metrics.stateSeries !== next.metrics.stateSeries) keys.push("metrics.state_series");
+  if (running.state.file !== next.state.file) keys.push("state.file");
   if (running.metrics.maxSeriesPerSource !== next.metrics.maxSeriesPerSource)
     keys.push("metrics.max_series_per_source");
   return keys;
@@ -67,6 +68,7 @@ export function planReload(running: ExporterConfig, next: ExporterConfig): Reloa
     server: running.server,
     poll: { ...next.poll, staleAfterMs: running.poll.staleAfterMs },
     metrics: running.metrics,
+    state: running.state,
   };
   const before = new Map(ownedTargetsOf(running).map((t) => [t.name, t]));
   const wanted = ownedTargetsOf(effective);

@@ -7,6 +7,7 @@ import { cutLabelValue } from "../exposition/render.js";
 import { ERROR_REASONS, type ErrorReason, isApiError } from "../huaweicloud/errors.js";
 import type { RequestEvent } from "../huaweicloud/types.js";
 import { SOURCES, type SourceName } from "../jobs/model.js";
+import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_SOURCES } from "../jobs/pipeline.js";
 import type { StoreObserver } from "../state/store.js";
 import { REVISION, VERSION } from "../version.js";
 
@@ -64,6 +65,11 @@ export class SelfMetrics implements StoreObserver {
   private readonly jobs: Gauge<"target" | "source">;
   private readonly unknownStates: Counter<"source" | "state">;
   private readonly seriesDropped: Counter<"target" | "source">;
+  private readonly pipelinesDropped: Counter<"target" | "source">;
+  private readonly failingThreshold: Gauge;
+  private readonly stateRestored: Gauge;
+  private readonly stateLastWrite: Gauge;
+  private readonly stateWriteErrors: Counter;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessTime: Gauge;
   /** Codes seen per target, so a removed target's request series can be found. */
@@ -145,6 +151,34 @@ export class SelfMetrics implements StoreObserver {
       labelNames: ["target", "source"],
       registers,
     });
+    this.pipelinesDropped = new Counter({
+      name: `${PREFIX}pipelines_dropped_total`,
+      help: "Pipelines forgotten by pipelines.max_per_source, the least recently run first.",
+      labelNames: ["target", "source"],
+      registers,
+    });
+    this.failingThreshold = new Gauge({
+      name: `${PREFIX}pipeline_failing_threshold`,
+      help: "pipelines.failing_threshold: consecutive failures at which the bundled HuaweiCloudPipelineFailing alert fires.",
+      registers,
+    });
+    this.failingThreshold.set(DEFAULT_PIPELINE_SETTINGS.failingThreshold);
+    this.stateRestored = new Gauge({
+      name: `${PREFIX}state_restored`,
+      help: "1 where the state file was read at start, else 0.",
+      registers,
+    });
+    this.stateRestored.set(0);
+    this.stateLastWrite = new Gauge({
+      name: `${PREFIX}state_last_write_timestamp_seconds`,
+      help: "When the state file was last written, seconds since the epoch.",
+      registers,
+    });
+    this.stateWriteErrors = new Counter({
+      name: `${PREFIX}state_write_errors_total`,
+      help: "Failed writes of the state file; the previous file stays intact.",
+      registers,
+    });
     // As Prometheus reports its own configuration: the start-up load counts as a reload.
     this.reloadSuccessful = new Gauge({
       name: `${PREFIX}config_last_reload_successful`,
@@ -191,6 +225,7 @@ export class SelfMetrics implements StoreObserver {
       this.pollsSkipped.inc(labels, 0);
       this.authHeldBack.inc(labels, 0);
       this.seriesDropped.inc(labels, 0);
+      if (PIPELINE_SOURCES.includes(source)) this.pipelinesDropped.inc(labels, 0);
       for (const reason of ERROR_REASONS) this.errors.inc({ ...labels, reason }, 0);
       this.pollDuration.zero(labels);
       this.requestDuration.zero(labels);
@@ -258,6 +293,25 @@ export class SelfMetrics implements StoreObserver {
     this.seriesDropped.inc({ target: targetLabel(target), source }, count);
   }
 
+  countPipelinesDropped(target: string, source: SourceName, count: number): void {
+    this.pipelinesDropped.inc({ target: targetLabel(target), source }, count);
+  }
+
+  setStateRestored(restored: boolean): void {
+    this.stateRestored.set(restored ? 1 : 0);
+  }
+
+  /** A write of the state file ended, at `nowMs`. */
+  observeStateWrite(success: boolean, nowMs: number): void {
+    if (success) this.stateLastWrite.set(nowMs / 1000);
+    else this.stateWriteErrors.inc();
+  }
+
+  /** The configured pipelines.failing_threshold (at start and on reload). */
+  setPipelineFailingThreshold(threshold: number): void {
+    this.failingThreshold.set(threshold);
+  }
+
   setJobsHeld(target: string, source: SourceName, count: number): void {
     this.jobs.set({ target: targetLabel(target), source }, count);
   }
@@ -282,6 +336,7 @@ export class SelfMetrics implements StoreObserver {
         this.requestDuration,
         this.jobs,
         this.seriesDropped,
+        this.pipelinesDropped,
       ]) {
         metric.remove(labels);
       }

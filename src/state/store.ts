@@ -13,6 +13,11 @@ import { renderTargetLabels } from "../exposition/render.js";
 import { ExpositionWriter } from "../exposition/writer.js";
 import { flatString } from "../flat-string.js";
 import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js";
+import {
+  DEFAULT_PIPELINE_SETTINGS,
+  type PipelineAttention,
+  type PipelineSettings,
+} from "../jobs/pipeline.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
 import type { FailedJob } from "../jobs/source.js";
 import {
@@ -41,6 +46,8 @@ export interface StoreObserver {
   countSeriesDropped(target: string, source: SourceName, count: number): void;
   /** Jobs held from the last complete poll; 0 once dropped as stale. */
   setJobsHeld(target: string, source: SourceName, count: number): void;
+  /** Pipelines forgotten by the `pipelines.max_per_source` guard at one complete poll. */
+  countPipelinesDropped?(target: string, source: SourceName, count: number): void;
 }
 
 export interface StoreOptions {
@@ -51,14 +58,27 @@ export interface StoreOptions {
   maxSeriesPerSource: number;
   /** Targets' Spark retention and lookback; others get the defaults. */
   targets?: readonly TargetConfig[];
+  /** The `pipelines` section; defaults where absent. */
+  pipelines?: PipelineSettings;
   observer?: StoreObserver;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: trackers of every source share one slot type
 type AnyTracker = SourceTracker<any, any>;
 
+/** What the trackers of one target remember, as the state file keeps it (state-file.ts). */
+export interface TargetMemory {
+  name: string;
+  region: string;
+  projectId: string;
+  /** Each source's `saveMemory()`, for the sources that keep any. */
+  sources: Partial<Record<SourceName, unknown>>;
+}
+
 interface Slot {
   tracker: AnyTracker;
+  /** Its tracker took back a memory at start: its first poll is no baseline. */
+  restored: boolean;
   lines: SlotLines;
   /** The last complete snapshot, sorted by key; undefined before the first complete poll. */
   jobs: unknown[] | undefined;
@@ -96,12 +116,17 @@ async function runSliced<R>(steps: Generator<void, R>): Promise<R> {
 export class JobStore {
   private readonly targets = new Map<string, TargetEntry>();
   private readonly settings = new Map<string, TrackerSettings>();
+  private pipelines: PipelineSettings;
+  /** Memory read at start, taken by each slot when it is made (then removed from here). */
+  private readonly restored = new Map<string, TargetMemory>();
+  private memoryListener: (() => void) | undefined;
   /** The job part of /metrics: what scrapes write. */
   readonly writer: ExpositionWriter;
 
   constructor(private readonly options: StoreOptions) {
     const sampleOptions: SampleOptions = { stateSeries: options.stateSeries };
     this.writer = new ExpositionWriter(JOB_FAMILIES, sampleOptions);
+    this.pipelines = options.pipelines ?? DEFAULT_PIPELINE_SETTINGS;
     for (const target of options.targets ?? []) this.configureTarget(target);
   }
 
@@ -110,7 +135,46 @@ export class JobStore {
     this.settings.set(target.name, {
       finishedRetentionMs: target.spark.finishedRetentionMs,
       forgetAfterMs: Math.max(target.spark.lookbackMs, DEFAULT_TRACKER_SETTINGS.forgetAfterMs),
+      pipelines: this.pipelines,
     });
+  }
+
+  /** Take a new `pipelines` section (on reload): every target's next poll uses it. */
+  configurePipelines(pipelines: PipelineSettings): void {
+    this.pipelines = pipelines;
+    for (const [name, settings] of this.settings) this.settings.set(name, { ...settings, pipelines });
+  }
+
+  /** The memory of a previous process (the state file), taken before the first poll. */
+  restoreMemory(targets: readonly TargetMemory[]): void {
+    for (const target of targets) this.restored.set(target.name, target);
+  }
+
+  /** Called after a complete poll that changed what saveMemory() returns. */
+  onMemoryChanged(listener: () => void): void {
+    this.memoryListener = listener;
+  }
+
+  /** What every tracker remembers, with the restored memory no slot has taken yet. */
+  saveMemory(): TargetMemory[] {
+    const out = new Map<string, TargetMemory>();
+    for (const [name, pending] of this.restored)
+      out.set(name, { ...pending, sources: { ...pending.sources } });
+    for (const [name, entry] of this.targets) {
+      const memory = out.get(name);
+      const target: TargetMemory =
+        memory !== undefined &&
+        memory.region === entry.identity.region &&
+        memory.projectId === entry.identity.projectId
+          ? memory
+          : { name, region: entry.identity.region, projectId: entry.identity.projectId, sources: {} };
+      for (const [source, slot] of entry.slots) {
+        const saved = slot.tracker.saveMemory?.();
+        if (saved !== undefined) target.sources[source] = saved;
+      }
+      out.set(name, target);
+    }
+    return [...out.values()];
   }
 
   /**
@@ -139,6 +203,7 @@ export class JobStore {
   /** A target left the configuration: all its series go, counters included. */
   removeTarget(name: string): Promise<void> {
     this.settings.delete(name);
+    this.restored.delete(name);
     if (!this.targets.delete(name)) return Promise.resolve();
     this.writer.dropTarget(name, false);
     return this.writer.changed();
@@ -165,6 +230,20 @@ export class JobStore {
           (a, b) => (b.atMs ?? -1) - (a.atMs ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
         );
         out.push({ target, source, total: failed.length, jobs: failed.slice(0, limit) });
+      }
+    }
+    return out;
+  }
+
+  /** Pipelines overdue or failing, per target and source, overdue first within each. */
+  pipelinesNeedingAttention(
+    nowMs: number,
+  ): Array<PipelineAttention & { target: string; source: SourceName }> {
+    const out: Array<PipelineAttention & { target: string; source: SourceName }> = [];
+    for (const [target, entry] of this.targets) {
+      for (const [source, slot] of entry.slots) {
+        for (const row of slot.tracker.pipelinesNeedingAttention?.(nowMs) ?? [])
+          out.push({ ...row, target, source });
       }
     }
     return out;
@@ -210,17 +289,20 @@ export class JobStore {
     yield;
     const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
-    const baseline = slot.jobs === undefined;
+    const baseline = slot.jobs === undefined && !slot.restored;
     const unknown = yield* tracker.observeSteps(sorted, nowMs, baseline, keys);
     yield;
     const dropped = yield* this.renderSteps(slot, sorted, nowMs, false);
     slot.jobs = sorted;
     slot.lastSuccessMs = nowMs;
+    if (tracker.takeMemoryChanged?.()) this.memoryListener?.();
     const observer = this.options.observer;
     if (observer) {
       for (const state of unknown) observer.countUnknownState(source, state);
       observer.countSeriesDropped(target.name, source, dropped);
       observer.setJobsHeld(target.name, source, sorted.length);
+      const forgotten = tracker.takePipelinesDropped?.() ?? 0;
+      if (forgotten > 0) observer.countPipelinesDropped?.(target.name, source, forgotten);
     }
   }
 
@@ -303,14 +385,32 @@ export class JobStore {
     return entry;
   }
 
+  /** Hands a new tracker its memory from the state file, where the target is the same one. */
+  private takeRestored(target: TargetIdentity, source: SourceName, tracker: AnyTracker): boolean {
+    const memory = this.restored.get(target.name);
+    if (memory === undefined || tracker.restoreMemory === undefined) return false;
+    if (memory.region !== target.region || memory.projectId !== target.projectId) {
+      this.restored.delete(target.name);
+      return false;
+    }
+    const saved = memory.sources[source];
+    if (saved === undefined) return false;
+    delete memory.sources[source];
+    tracker.restoreMemory(saved);
+    return true;
+  }
+
   private slot(target: TargetIdentity, source: SourceName): Slot {
     const entry = this.entry(target);
     let slot = entry.slots.get(source);
     if (!slot) {
       const definition = jobSource(source);
-      const settings = () => this.settings.get(target.name) ?? DEFAULT_TRACKER_SETTINGS;
+      const settings = () =>
+        this.settings.get(target.name) ?? { ...DEFAULT_TRACKER_SETTINGS, pipelines: this.pipelines };
+      const tracker = definition.createTracker(settings);
       slot = {
-        tracker: definition.createTracker(settings),
+        tracker,
+        restored: this.takeRestored(target, source, tracker),
         lines: this.writer.lines(target.name, source, definition.families, entry.prefix),
         jobs: undefined,
         keys: [],

@@ -74,6 +74,8 @@ describe("defaults", () => {
         },
       ],
       sharding: { shard: 0, totalShards: 1, shardFromHostname: false },
+      pipelines: { maxPerSource: 20_000, failingThreshold: 3, expectations: [] },
+      state: { file: "" },
     });
   });
 
@@ -216,7 +218,7 @@ const INVALID: Array<[string, unknown, string]> = [
   [
     "misspelt top-level key",
     { targets: [minimalTarget()], polls: {} },
-    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets, sharding",
+    "polls: unknown key; did you mean poll? expected one of server, poll, metrics, targets, sharding, pipelines, state",
   ],
   [
     "misspelt nested key",

@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import {
   PodMonitor,
   PrometheusRule,
@@ -388,5 +388,41 @@ describe("values a user must change", () => {
       for (const m of readFileSync(file, "utf8").matchAll(/auth type `([^`]+)`/g))
         expect(known, relative(K8S, file)).toContain(m[1]);
     }
+  });
+});
+
+describe("state.file has a writable volume in every layout", () => {
+  const stateDirOf = (ms: Manifest[]) => {
+    const configMap = find(ms, "ConfigMap", "huaweicloud-job-exporter-config") as Any;
+    const config = buildConfig(parseConfigText(configMap.data["config.yml"] as string, "config.yml"), {});
+    expect(config.state.file).not.toBe("");
+    return dirname(config.state.file);
+  };
+  const mountAt = (container: Any, dir: string) =>
+    (container.volumeMounts as Any[]).find((m) => m.mountPath === dir && m.readOnly !== true);
+
+  it.each([
+    ["base", base, "Deployment", "exporter"],
+    ["sidecar", sidecar, "Deployment", "huaweicloud-job-exporter"],
+  ] as const)("%s: an emptyDir at the state file's directory", (_, ms, kind, containerName) => {
+    const dir = stateDirOf(ms as Manifest[]);
+    const workload = (ms as Manifest[]).find(
+      (m) => m.kind === kind && containersOf(m as Any).some((c: Any) => c.name === containerName),
+    ) as Any;
+    const container = containersOf(workload).find((c: Any) => c.name === containerName) as Any;
+    const mount = mountAt(container, dir);
+    expect(mount, `a writable mount at ${dir}`).toBeDefined();
+    const volume = (workload.spec.template.spec.volumes as Any[]).find((v) => v.name === mount.name);
+    expect(volume.emptyDir).toBeDefined();
+  });
+
+  it("sharded: each pod's own claim from volumeClaimTemplates at the state file's directory", () => {
+    const dir = stateDirOf(sharded);
+    const set = find(sharded, "StatefulSet") as Any;
+    const mount = mountAt(containersOf(set)[0], dir);
+    expect(mount, `a writable mount at ${dir}`).toBeDefined();
+    const claim = (set.spec.volumeClaimTemplates as Any[]).find((t) => t.metadata.name === mount.name);
+    expect(claim.spec.accessModes).toEqual(["ReadWriteOnce"]);
+    expect((set.spec.template.spec.volumes as Any[]).some((v) => v.name === mount.name)).toBe(false);
   });
 });

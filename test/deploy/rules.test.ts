@@ -55,7 +55,10 @@ describe("rules.yml", () => {
         "HuaweiCloudJobExporterSourceDown",
         "HuaweiCloudJobExporterSourceStale",
         "HuaweiCloudJobExporterThrottled",
+        "HuaweiCloudPipelineFailing",
+        "HuaweiCloudPipelineOverdue",
         "HuaweiCloudSparkJobStuckStarting",
+        "HuaweiCloudSparkRunOverrunning",
         "HuaweiCloudSparkQueueFailureRatioHigh",
       ].sort(),
     );

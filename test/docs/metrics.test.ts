@@ -10,6 +10,9 @@ import { parseExposition } from "../helpers/exposition-parser.js";
 import { dataarts, flink, MIN, PROD, spark, T0 } from "../helpers/job-builders.js";
 import { bodyOf } from "../helpers/store-body.js";
 
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
 interface FamilyShape {
   type: string;
   labels: string[];
@@ -50,20 +53,46 @@ async function exposition(): Promise<string> {
     staleAfterMs: 5 * MIN,
     stateSeries: "all",
     maxSeriesPerSource: 10_000,
+    pipelines: {
+      maxPerSource: 1000,
+      failingThreshold: 3,
+      expectations: [
+        {
+          source: "spark",
+          jobName: /^(?:.*)$/u,
+          workspace: undefined,
+          maxAgeMs: DAY,
+          maxRunDurationMs: HOUR,
+        },
+        {
+          source: "dataarts",
+          jobName: /^(?:.*)$/u,
+          workspace: undefined,
+          maxAgeMs: DAY,
+          maxRunDurationMs: undefined,
+        },
+      ],
+    },
     observer: self,
   });
   self.addTarget(PROD);
   await store.applySuccess(PROD, "spark", [spark("a", "running")], T0);
-  await store.applySuccess(PROD, "spark", [spark("a", "success"), spark("b", "mystery")], T0 + MIN);
+  await store.applySuccess(
+    PROD,
+    "spark",
+    [spark("a", "success"), spark("b", "mystery"), spark("c", "dead", { name: "job-a" })],
+    T0 + MIN,
+  );
   await store.applySuccess(PROD, "flink", [flink("1", "job_running")], T0);
   await store.applySuccess(PROD, "dataarts", [dataarts("daily", "scheduling")], T0);
   await store.applySuccess(
     PROD,
     "dataarts",
-    [dataarts("daily", "scheduling", { lastInstanceEndMs: T0 + MIN })],
+    [dataarts("daily", "scheduling", { lastInstanceEndMs: T0 + MIN, lastInstanceStatus: "fail" })],
     T0 + MIN,
   );
   self.observePoll(PROD, "spark", "success", 2, T0 + MIN);
+  self.observeStateWrite(true, T0 + MIN);
   self.observeRequest(PROD, { source: "spark", code: "200", durationSeconds: 0.2 });
   return bodyOf(store) + (await self.metrics());
 }

@@ -312,10 +312,19 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
             page_size: 100,
             stale_after: "1m",
           },
+          // The pipelines seeded below: one overdue, one failing, one run overrunning.
+          pipelines: {
+            expectations: [
+              { source: "spark", job_name: "overdue-.*", max_age: "10m" },
+              { source: "spark", job_name: "slow-.*", max_age: "1d", max_run_duration: "10m" },
+              { source: "dataarts", max_age: "1d" },
+            ],
+          },
         }),
         logLevel: "warn",
         beforeStart: (sim) => {
           restartingJobId = seedWorld(sim).restartingJobId;
+          seedPipelines(sim);
         },
       });
       prometheus = await PrometheusProcess.start(h.exporter.url);
@@ -410,7 +419,7 @@ describe.skipIf(PROMETHEUS === undefined || PROMTOOL === undefined)(
       // Every rule evaluated, none with an error.
       const groups = (await prometheus.api<{ groups: { rules: RuleState[] }[] }>("rules")).data.groups;
       const ruleStates = groups.flatMap((g) => g.rules);
-      expect(ruleStates.length).toBe(16);
+      expect(ruleStates.length).toBe(19);
       for (const rule of ruleStates) {
         expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe("ok");
         expect(rule.lastError ?? "", rule.name).toBe("");
@@ -479,4 +488,24 @@ async function checkDashboard(
     if (!numbers.some((n) => Number.isFinite(n))) problems.push(`${where}: no data`);
   }
   return problems;
+}
+
+/** Pipelines for the Pipelines dashboard's tables: overdue, failing three times, and overrunning. */
+function seedPipelines(sim: Simulator): void {
+  const now = sim.now();
+  const run = (id: string, name: string, state: string, createdAgo: number, durationMs: number) =>
+    sim.spark.upsert({
+      id,
+      name,
+      state,
+      queue: "q-pipelines",
+      create_time: now - createdAgo,
+      update_time: state === "running" ? now : now - createdAgo + durationMs,
+      duration: durationMs,
+    });
+  run("a0000000-0000-4000-8000-000000000001", "overdue-report", "success", 3_600_000, 60_000);
+  for (let i = 1; i <= 3; i++)
+    run(`b0000000-0000-4000-8000-00000000000${i}`, "failing-etl", "dead", i * 600_000, 60_000);
+  run("c0000000-0000-4000-8000-000000000001", "slow-etl", "success", 7_200_000, 300_000);
+  run("c0000000-0000-4000-8000-000000000002", "slow-etl", "running", 3_600_000, 3_600_000);
 }

@@ -162,6 +162,7 @@ describe("whatever a job holds, every line is valid and parses back to the cut v
             priority: s.state,
             lastInstanceStatus: s.state === "" ? "success" : s.state,
             lastInstanceEndMs: 10,
+            createdMs: undefined,
           };
           await store.applySuccess(target, "spark", [spark], 1000);
           await store.applySuccess(target, "flink", [flink], 1000);

@@ -125,12 +125,13 @@ describe("the five dashboards", () => {
   const dashboards = readDashboards();
   const byUid = new Map(dashboards.map((d) => [d.uid, d]));
 
-  it("are overview, Spark, Flink, DataArts and exporter", () => {
+  it("are overview, Spark, Flink, DataArts, pipelines and exporter", () => {
     expect([...byUid.keys()].sort()).toEqual([
       "hwc-jobs-dataarts",
       "hwc-jobs-exporter",
       "hwc-jobs-flink",
       "hwc-jobs-overview",
+      "hwc-jobs-pipelines",
       "hwc-jobs-spark",
     ]);
   });
@@ -140,6 +141,7 @@ describe("the five dashboards", () => {
     "hwc-jobs-spark": ["datasource", "target", "project", "queue"],
     "hwc-jobs-flink": ["datasource", "target", "project", "queue"],
     "hwc-jobs-dataarts": ["datasource", "target", "project", "workspace"],
+    "hwc-jobs-pipelines": ["datasource", "target", "project"],
     // The exporter's own metrics have target and source only.
     "hwc-jobs-exporter": ["datasource", "target", "source"],
   };
@@ -286,7 +288,13 @@ interface DashboardJson {
 const json: DashboardJson[] = readDashboards() as unknown as DashboardJson[];
 const jsonByUid = new Map(json.map((d) => [d.uid, d]));
 const OVERVIEW = "hwc-jobs-overview";
-const DETAILS = ["hwc-jobs-spark", "hwc-jobs-flink", "hwc-jobs-dataarts", "hwc-jobs-exporter"];
+const DETAILS = [
+  "hwc-jobs-spark",
+  "hwc-jobs-flink",
+  "hwc-jobs-dataarts",
+  "hwc-jobs-pipelines",
+  "hwc-jobs-exporter",
+];
 
 function panel(uid: string, title: string): PanelJson {
   const found = jsonByUid.get(uid)?.panels.filter((p) => p.title === title) ?? [];

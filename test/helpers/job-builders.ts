@@ -64,6 +64,7 @@ export function dataarts(name: string, status: string, more: Partial<DataArtsJob
     priority: "0",
     lastInstanceStatus: "success",
     lastInstanceEndMs: T0 - 5 * MIN,
+    createdMs: T0 - 60 * MIN,
     ...more,
   };
 }

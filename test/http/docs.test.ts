@@ -122,6 +122,15 @@ function moveWorld(s: Simulator): void {
     duration: HOUR,
   });
   s.spark.update("22222222-2222-4222-8222-222222222222", { state: "mystery", update_time: t });
+  s.spark.upsert({
+    id: "33333333-3333-4333-8333-333333333333",
+    name: "nightly",
+    state: "dead",
+    queue: "q",
+    create_time: t - HOUR,
+    update_time: t,
+    duration: HOUR,
+  });
   s.flink.update(7, { status: "job_running_exception" });
   s.dataarts.update("", "daily", { lastInstanceStatus: "fail", lastInstanceEndTime: t });
 }
@@ -134,7 +143,18 @@ it("docs/metrics.md names exactly the served families, with their types and labe
   const sim = await startTestSimulator({ empty: true, churn: false });
   buildWorld(sim);
   const config = writeTempFile(
-    simulatorConfig(sim, { poll: { schedule: "* * * * * *", request_timeout: "2s" } }),
+    simulatorConfig(sim, {
+      poll: { schedule: "* * * * * *", request_timeout: "2s" },
+      // Expectations matching every pipeline, so the expected_* families have series too.
+      extra: {
+        pipelines: {
+          expectations: [
+            { source: "spark", max_age: "26h", max_run_duration: "2h" },
+            { source: "dataarts", max_age: "26h" },
+          ],
+        },
+      },
+    }),
   );
   const { proc, url } = await startServing(["--config", config]);
   await eventually(async () => ((await httpGet(`${url}/readyz`)).status === 200 ? true : undefined), "ready");

@@ -55,6 +55,7 @@ const arbitraries: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     priority: text(),
     lastInstanceStatus: text(DATAARTS_INSTANCE_STATUSES),
     lastInstanceEndMs: millis,
+    createdMs: millis,
   }),
 };
 

@@ -45,9 +45,15 @@ describe("staleness", () => {
 
     await store.applyFailure(PROD, "spark", T0 + 6 * MIN + 1);
     const stale = bodyOf(store);
+    // Counters stay, and so does what the exporter remembers of pipelines; runs_active goes.
     expect(familiesOf(stale)).toEqual([
       "huaweicloud_dli_spark_jobs_finished_total",
       "huaweicloud_dli_spark_job_run_duration_seconds",
+      "huaweicloud_dli_spark_pipeline_last_success_timestamp_seconds",
+      "huaweicloud_dli_spark_pipeline_last_run_duration_seconds",
+      "huaweicloud_dli_spark_pipeline_typical_run_duration_seconds",
+      "huaweicloud_dli_spark_pipeline_consecutive_failures",
+      "huaweicloud_dli_spark_pipeline_first_seen_timestamp_seconds",
     ]);
     expect(
       value(stale, "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" }),

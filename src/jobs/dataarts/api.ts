@@ -43,6 +43,7 @@ export const dataArtsJobSchema = z.object({
   path: lenientText,
   lastInstanceStatus: lenientText,
   lastInstanceEndTime: lenientNumber,
+  createTime: lenientNumber,
 });
 export type DataArtsJobRecord = z.output<typeof dataArtsJobSchema>;
 

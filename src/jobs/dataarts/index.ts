@@ -12,7 +12,7 @@ export const dataarts: JobSource<"dataarts", DataArtsJob, DataArtsAggregates> = 
   name: "dataarts",
   enabled: (target) => target.dataarts.enabled && target.dataarts.jobTypes.length > 0,
   createSource: createDataArtsSource,
-  createTracker: () => new DataArtsTracker(),
+  createTracker: (settings) => new DataArtsTracker(settings),
   families: dataArtsFamilies,
   probes: dataArtsProbes,
   failed: failedDataArtsJob,

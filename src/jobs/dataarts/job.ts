@@ -17,4 +17,6 @@ export interface DataArtsJob {
   lastInstanceStatus: string;
   /** BATCH only: `lastInstanceEndTime` in epoch milliseconds. */
   lastInstanceEndMs: number | undefined;
+  /** `createTime` in epoch milliseconds, undefined where missing. */
+  createdMs: number | undefined;
 }

@@ -21,5 +21,6 @@ export function normaliseDataArtsJob(
     lastInstanceStatus: record.lastInstanceStatus?.trim().toLowerCase() ?? "",
     // 0 is what a job that never ran would carry: no instance has ended.
     lastInstanceEndMs: endMs !== undefined && endMs > 0 ? endMs : undefined,
+    createdMs: record.createTime !== undefined && record.createTime > 0 ? record.createTime : undefined,
   };
 }

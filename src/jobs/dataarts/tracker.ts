@@ -3,7 +3,9 @@
 
 import { CountTable, countRows } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
-import { type SourceTracker, STEP_JOBS } from "../tracker.js";
+import type { DataArtsMemory } from "../memory.js";
+import { type PipelineAttention, Pipelines, recordFinish } from "../pipeline.js";
+import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";
 import {
@@ -35,6 +37,16 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   private readonly groups = new Map<string, { workspace: string; jobType: string }>();
   private jobs = new CountTable();
   private readonly instancesFinished = new CountTable();
+  /** BATCH jobs as pipelines, by the tracker's key; a job deleted from its workspace goes. */
+  private readonly pipelines = new Pipelines("dataarts", (labels) => ({
+    workspace: labels[0] as string,
+    jobName: labels[1] as string,
+  }));
+
+  /** An instance was counted (or a job came or went) since the memory was last saved. */
+  private countedSinceSave = false;
+
+  constructor(private readonly settings: () => TrackerSettings = () => DEFAULT_TRACKER_SETTINGS) {}
 
   // The served identity: names equal after the 128-character cut are one series, so one job.
   key(job: DataArtsJob): string {
@@ -47,7 +59,7 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
 
   *observeSteps(
     jobs: readonly DataArtsJob[],
-    _nowMs: number,
+    nowMs: number,
     baseline: boolean,
     keys?: readonly string[],
   ): Generator<void, string[]> {
@@ -88,14 +100,30 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
           }
         }
       }
+      // Made when the job is first seen: one the guard forgot is not made again every poll.
+      const pipeline =
+        job.jobType !== "BATCH"
+          ? undefined
+          : previous === undefined
+            ? this.pipelines.ensure(key, seen.labels, job.createdMs ?? nowMs)
+            : this.pipelines.get(key);
       const endMs = job.lastInstanceEndMs;
       if (instanceEnded(job) && endMs !== seen.countedEndMs) {
+        // The baseline's last instance is history all the same: the pipeline learns it.
+        if (pipeline !== undefined && endMs !== undefined) {
+          const outcome = outcomeOf(job.lastInstanceStatus);
+          if (outcome !== undefined) {
+            recordFinish(pipeline.history, { outcome, finishMs: endMs, duration: undefined });
+            this.pipelines.touch(pipeline);
+          }
+        }
         // At the baseline the last instance is history: remembered, not counted.
         if (!baseline) {
           seen.counterStatuses.add(job.lastInstanceStatus);
           this.instancesFinished.add([...seen.labels, job.lastInstanceStatus]);
         }
         seen.countedEndMs = endMs;
+        this.countedSinceSave = true;
       }
       seen.status = job.status;
       seen.instanceStatus = hasLastInstance(job) ? job.lastInstanceStatus : "";
@@ -106,7 +134,10 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
     this.previous.forEach((seen, key) => {
       if (current.has(key)) return;
       for (const status of seen.counterStatuses) this.instancesFinished.delete([...seen.labels, status]);
+      this.pipelines.forget(key);
+      this.countedSinceSave = true;
     });
+    this.pipelines.publish(this.settings().pipelines);
     this.previous = current;
     const counts = new CountTable();
     for (const { workspace, jobType } of this.groups.values()) {
@@ -118,7 +149,49 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   }
 
   aggregates(): DataArtsAggregates {
-    return { jobs: this.jobs, instancesFinished: this.instancesFinished };
+    return { jobs: this.jobs, instancesFinished: this.instancesFinished, pipelines: this.pipelines.tables };
+  }
+
+  pipelinesNeedingAttention(nowMs: number): PipelineAttention[] {
+    return this.pipelines.attention(nowMs, this.settings().pipelines.failingThreshold);
+  }
+
+  takePipelinesDropped(): number {
+    return this.pipelines.takeDropped();
+  }
+
+  saveMemory(): DataArtsMemory {
+    const counted: DataArtsMemory["counted"] = [];
+    this.previous.forEach((seen, key) => {
+      if (seen.countedEndMs !== undefined) counted.push([key, seen.countedEndMs]);
+    });
+    return { counted, pipelines: this.pipelines.save() };
+  }
+
+  takeMemoryChanged(): boolean {
+    const pipelines = this.pipelines.takeChanged();
+    const counted = this.countedSinceSave;
+    this.countedSinceSave = false;
+    return pipelines || counted;
+  }
+
+  restoreMemory(memory: DataArtsMemory): void {
+    for (const [key, countedEndMs] of memory.counted) {
+      const parsed = parseKey(key);
+      if (parsed === undefined) continue;
+      const [workspace, jobType, name] = parsed;
+      this.previous.set(key, {
+        labels: [workspace, name, jobType],
+        status: "",
+        instanceStatus: "",
+        countedEndMs,
+        counterStatuses: new Set(),
+      });
+    }
+    // The key as key() makes it: [workspace, job_type, job_name], each cut.
+    this.pipelines.restore(memory.pipelines, (labels) =>
+      JSON.stringify([labels[0], labels[2], labels[1]].map((part) => cutLabelValue(part ?? ""))),
+    );
   }
 
   serves(): boolean {
@@ -128,4 +201,24 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   dropRank(job: DataArtsJob): readonly [number, number] {
     return dataArtsDropRank(job);
   }
+}
+
+/** `success` and `fail` move a pipeline; other ends (manual-stop, skip-by-depend, ...) do not. */
+function outcomeOf(status: string): "success" | "failure" | undefined {
+  if (status === "success") return "success";
+  if (status === "fail") return "failure";
+  return undefined;
+}
+
+/** `[workspace, job_type, job_name]` of a tracker key, undefined where it is not one. */
+function parseKey(key: string): [string, string, string] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((part) => typeof part === "string")) {
+      return parsed as [string, string, string];
+    }
+  } catch {
+    // not a key: left out
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
 
 import type { CountTable, Family, HistogramTable, Sample } from "../../exposition/family.js";
 import { oneHot, optionalSample, seconds } from "../../exposition/family.js";
+import type { PipelineTables } from "../pipeline.js";
 import type { SparkJob } from "./job.js";
 import { SPARK_STATES } from "./states.js";
 
@@ -21,6 +22,26 @@ export interface SparkAggregates {
   finished: CountTable;
   /** Final durations of those jobs, seconds. */
   runDurations: HistogramTable;
+  /** Pipelines (runs sharing a job name), label sets `[job_name]`. */
+  pipelines: PipelineTables;
+}
+
+/** A pipeline gauge: one row per job name, from its table. */
+function pipelineFamily(
+  name: string,
+  help: string,
+  table: (p: PipelineTables) => CountTable,
+  keepWhenStale = true,
+): Family<SparkJob, SparkAggregates> {
+  return {
+    kind: "aggregate",
+    name,
+    help,
+    type: "gauge",
+    labelNames: ["job_name"],
+    keepWhenStale,
+    fromAggregates: (a) => table(a.pipelines).samples(),
+  };
 }
 
 const JOB = ["queue", "job_id", "job_name"] as const;
@@ -143,4 +164,50 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     keepWhenStale: true,
     fromAggregates: (a) => a.runDurations.samples(),
   },
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_last_success_timestamp_seconds",
+    "Finish time of the latest run of a DLI Spark pipeline (runs sharing a job name) seen ending in success.",
+    (p) => p.lastSuccess,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_last_failure_timestamp_seconds",
+    "Finish time of the latest run of a DLI Spark pipeline seen ending dead.",
+    (p) => p.lastFailure,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_last_run_duration_seconds",
+    "Duration of the latest finished run of a DLI Spark pipeline.",
+    (p) => p.lastRunDuration,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_typical_run_duration_seconds",
+    "Median duration of the last 20 successful runs of a DLI Spark pipeline seen.",
+    (p) => p.typicalRunDuration,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_consecutive_failures",
+    "Finished runs of a DLI Spark pipeline ending dead after its latest success.",
+    (p) => p.consecutiveFailures,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_runs_active",
+    "Runs of a DLI Spark pipeline not yet terminal in the last complete poll.",
+    (p) => p.runsActive,
+    false,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_first_seen_timestamp_seconds",
+    "Creation time of the earliest run of a DLI Spark pipeline the exporter has seen.",
+    (p) => p.firstSeen,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_expected_max_age_seconds",
+    "The max_age of the pipelines.expectations entry matching a DLI Spark pipeline.",
+    (p) => p.expectedMaxAge,
+  ),
+  pipelineFamily(
+    "huaweicloud_dli_spark_pipeline_expected_max_run_duration_seconds",
+    "The max_run_duration of the pipelines.expectations entry matching a DLI Spark pipeline, where set.",
+    (p) => p.expectedMaxRunDuration,
+  ),
 ];

@@ -101,6 +101,41 @@ export class SeenJobs {
     return previous;
   }
 
+  /**
+   * `[hash, state, second last seen]` of every job remembered in one of `states` (the state
+   * file keeps the finished ones); the hash is idHash()'s.
+   */
+  entries(states: readonly string[]): Array<[string, string, number]> {
+    const out: Array<[string, string, number]> = [];
+    for (let slot = 0; slot < this.code.length; slot++) {
+      const code = this.code[slot] as number;
+      if (code === EMPTY || code === OVERFLOW) continue;
+      const state = this.states[code] as string;
+      if (!states.includes(state)) continue;
+      const hash =
+        (this.high[slot] as number).toString(16).padStart(8, "0") +
+        (this.low[slot] as number).toString(16).padStart(8, "0");
+      out.push([hash, state, this.seenAt[slot] as number]);
+    }
+    return out;
+  }
+
+  /** Remembers a job by the hash `entries` gave, in `state`, last seen at `seenAtS` (seconds). */
+  restore(hash: string, state: string, seenAtS: number): void {
+    const high = Number.parseInt(hash.slice(0, 8), 16) >>> 0;
+    const low = Number.parseInt(hash.slice(8, 16), 16) >>> 0;
+    let slot = this.find(low, high);
+    if (slot < 0) {
+      if ((this.count + 1) / this.code.length > MAX_LOAD) this.resize(this.code.length * 2);
+      slot = this.freeSlot(low);
+      this.low[slot] = low;
+      this.high[slot] = high;
+      this.count++;
+    }
+    this.code[slot] = this.codeOf(state);
+    this.seenAt[slot] = seenAtS;
+  }
+
   /** Forgets every job last seen before `beforeMs`. */
   forgetBefore(beforeMs: number): void {
     const before = Math.floor(beforeMs / 1000);

@@ -133,6 +133,7 @@ describe("normaliseDataArtsJob", () => {
         priority: "0",
         lastInstanceStatus: "success",
         lastInstanceEndMs: 1682519407000,
+        createdMs: 1680783636000,
       },
     },
     {

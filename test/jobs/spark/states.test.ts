@@ -3,6 +3,7 @@
 // update_time nor create_time was served but never got its details call.
 
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PIPELINE_SETTINGS } from "../../../src/jobs/pipeline.js";
 import { selectDetailsCalls } from "../../../src/jobs/spark/api.js";
 import type { SparkJob } from "../../../src/jobs/spark/job.js";
 import { SparkTracker } from "../../../src/jobs/spark/tracker.js";
@@ -24,7 +25,11 @@ const times: Array<Pick<SparkJob, "createdMs" | "updatedMs">> = [
 const states = ["starting", "running", "recovering", "success", "dead", "a_new_state"];
 
 describe("a Spark job is served exactly when it is eligible for its details call", () => {
-  const tracker = new SparkTracker(() => ({ finishedRetentionMs: RETENTION, forgetAfterMs: 24 * HOUR }));
+  const tracker = new SparkTracker(() => ({
+    finishedRetentionMs: RETENTION,
+    forgetAfterMs: 24 * HOUR,
+    pipelines: DEFAULT_PIPELINE_SETTINGS,
+  }));
   const cases = states.flatMap((state) =>
     times.map((t, i) => ({ state, i, job: spark(`job-${state}-${i}`, state, t) })),
   );

@@ -1,0 +1,394 @@
+// Pipelines (metrics contract v2, "pipelines"): what a user schedules and expects to succeed
+// again and again. A Spark pipeline is every run sharing a job name; a DataArts BATCH pipeline
+// is one job, its runs its instances. This module holds what the two share: one pipeline's
+// history and how a finished run moves it, the median of its typical run, the expectations
+// config matches against its name, and the tables its gauges are served from.
+//
+// The work is per finished run and per pipeline that changed: a poll in which nothing
+// finished touches no pipeline.
+
+import { CountTable } from "../exposition/family.js";
+import type { PipelineMemory } from "./memory.js";
+import type { SourceName } from "./model.js";
+
+/** The sources with pipelines. */
+export const PIPELINE_SOURCES: readonly SourceName[] = ["spark", "dataarts"];
+
+/** Successful runs whose durations make the typical one (the contract's "last 20"). */
+export const TYPICAL_RUNS = 20;
+
+/** The history of one pipeline. Times are epoch milliseconds, durations seconds. */
+export interface PipelineHistory {
+  /** Creation of the earliest run seen (Spark), the job's creation or first sight (DataArts). */
+  firstSeenMs: number;
+  /** The latest creation or finish of any run: the `max_per_source` guard forgets the lowest first. */
+  lastRunMs: number;
+  lastSuccessMs: number | undefined;
+  lastFailureMs: number | undefined;
+  /** Finish time of the latest finished run, and that run's duration. */
+  lastFinishMs: number | undefined;
+  lastRunDuration: number | undefined;
+  /** Finished runs ending in failure after the latest success, in finish-time order. */
+  consecutiveFailures: number;
+  /** Durations of the last TYPICAL_RUNS successful runs seen, oldest first. */
+  durations: number[];
+  /** Median of `durations`; undefined before the first. */
+  typicalDuration: number | undefined;
+}
+
+export type RunOutcome = "success" | "failure";
+
+/** One run seen finishing, before it is applied to its pipeline. */
+export interface FinishedRun {
+  outcome: RunOutcome;
+  finishMs: number;
+  /** Seconds; undefined where the API says nothing of it. */
+  duration: number | undefined;
+}
+
+export function newHistory(firstSeenMs: number): PipelineHistory {
+  return {
+    firstSeenMs,
+    lastRunMs: firstSeenMs,
+    lastSuccessMs: undefined,
+    lastFailureMs: undefined,
+    lastFinishMs: undefined,
+    lastRunDuration: undefined,
+    consecutiveFailures: 0,
+    durations: [],
+    typicalDuration: undefined,
+  };
+}
+
+/** The middle value (the mean of the two middle ones for an even count); undefined for none. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * Moves `history` by one finished run. Runs are applied in finish-time order within a poll; a
+ * run seen late with a finish time before the latest success moves neither the streak nor the
+ * last success (it is history already overtaken).
+ */
+export function recordFinish(history: PipelineHistory, run: FinishedRun): void {
+  const { finishMs, duration } = run;
+  history.lastRunMs = Math.max(history.lastRunMs, finishMs);
+  if (history.lastFinishMs === undefined || finishMs >= history.lastFinishMs) {
+    history.lastFinishMs = finishMs;
+    history.lastRunDuration = duration;
+  }
+  const afterSuccess = history.lastSuccessMs === undefined || finishMs > history.lastSuccessMs;
+  if (run.outcome === "success") {
+    if (afterSuccess) {
+      history.lastSuccessMs = finishMs;
+      history.consecutiveFailures = 0;
+    }
+    if (duration !== undefined) {
+      history.durations.push(duration);
+      if (history.durations.length > TYPICAL_RUNS) history.durations.shift();
+      history.typicalDuration = median(history.durations);
+    }
+  } else {
+    if (history.lastFailureMs === undefined || finishMs > history.lastFailureMs)
+      history.lastFailureMs = finishMs;
+    if (afterSuccess) history.consecutiveFailures++;
+  }
+}
+
+/** A run seen (finished or not): the earliest creation is the first seen, the latest a run. */
+export function seeRun(history: PipelineHistory, createdMs: number): void {
+  if (createdMs < history.firstSeenMs) history.firstSeenMs = createdMs;
+  if (createdMs > history.lastRunMs) history.lastRunMs = createdMs;
+}
+
+/** One entry of `pipelines.expectations`, resolved. */
+export interface Expectation {
+  source: "spark" | "dataarts";
+  /** Over the whole name. */
+  jobName: RegExp;
+  /** DataArts only; absent matches every workspace. */
+  workspace: RegExp | undefined;
+  maxAgeMs: number;
+  /** Spark only. */
+  maxRunDurationMs: number | undefined;
+}
+
+/** The `pipelines` section, resolved. */
+export interface PipelineSettings {
+  /** Per target and source; past it the least recently run pipelines are forgotten. */
+  maxPerSource: number;
+  /** Consecutive failures that make the bundled alert fire (served by no family: rules read it). */
+  failingThreshold: number;
+  expectations: readonly Expectation[];
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  maxPerSource: 20_000,
+  failingThreshold: 3,
+  expectations: [],
+};
+
+/** The first expectation matching a pipeline, or undefined. */
+export function matchExpectation(
+  expectations: readonly Expectation[],
+  source: "spark" | "dataarts",
+  jobName: string,
+  workspace = "",
+): Expectation | undefined {
+  for (const expectation of expectations) {
+    if (expectation.source !== source) continue;
+    if (!expectation.jobName.test(jobName)) continue;
+    if (expectation.workspace !== undefined && !expectation.workspace.test(workspace)) continue;
+    return expectation;
+  }
+  return undefined;
+}
+
+/** A pipeline as the tables know it: its served labels (after the job labels) and history. */
+export interface Pipeline {
+  labels: readonly string[];
+  history: PipelineHistory;
+  /** Runs not yet terminal in the last complete poll (Spark). */
+  active: number;
+  /** The expectation matched, as of `expectationsOf`. */
+  expectation: Expectation | undefined;
+}
+
+/** A pipeline the landing page lists first: overdue (no success within max_age) or failing. */
+export interface PipelineAttention {
+  jobName: string;
+  /** DataArts only, else "". */
+  workspace: string;
+  overdue: boolean;
+  failing: boolean;
+  /** Seconds since the last success, else since first seen. */
+  sinceSuccessSeconds: number;
+  consecutiveFailures: number;
+}
+
+/** The gauges of every pipeline of one target and source, one table per family. */
+export class PipelineTables {
+  readonly lastSuccess = new CountTable();
+  readonly lastFailure = new CountTable();
+  readonly lastRunDuration = new CountTable();
+  readonly typicalRunDuration = new CountTable();
+  readonly consecutiveFailures = new CountTable();
+  readonly runsActive = new CountTable();
+  readonly firstSeen = new CountTable();
+  readonly expectedMaxAge = new CountTable();
+  readonly expectedMaxRunDuration = new CountTable();
+
+  /** Writes one pipeline's rows; a value that is absent removes its row. */
+  publish(pipeline: Pipeline): void {
+    const { labels, history, expectation } = pipeline;
+    put(this.lastSuccess, labels, seconds(history.lastSuccessMs));
+    put(this.lastFailure, labels, seconds(history.lastFailureMs));
+    put(this.lastRunDuration, labels, history.lastRunDuration);
+    put(this.typicalRunDuration, labels, history.typicalDuration);
+    this.consecutiveFailures.set(labels, history.consecutiveFailures);
+    this.runsActive.set(labels, pipeline.active);
+    this.firstSeen.set(labels, history.firstSeenMs / 1000);
+    put(this.expectedMaxAge, labels, seconds(expectation?.maxAgeMs));
+    put(this.expectedMaxRunDuration, labels, seconds(expectation?.maxRunDurationMs));
+  }
+
+  /** Removes every row of a pipeline that is forgotten. */
+  remove(labels: readonly string[]): void {
+    for (const table of [
+      this.lastSuccess,
+      this.lastFailure,
+      this.lastRunDuration,
+      this.typicalRunDuration,
+      this.consecutiveFailures,
+      this.runsActive,
+      this.firstSeen,
+      this.expectedMaxAge,
+      this.expectedMaxRunDuration,
+    ]) {
+      table.delete(labels);
+    }
+  }
+}
+
+function seconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+function put(table: CountTable, labels: readonly string[], value: number | undefined): void {
+  if (value === undefined || !Number.isFinite(value)) table.delete(labels);
+  else table.set(labels, value);
+}
+
+/**
+ * Every pipeline of one target and source, by key: the history, the pipelines changed since the
+ * last publish, the expectations and the `max_per_source` guard.
+ */
+export class Pipelines {
+  readonly tables = new PipelineTables();
+  private readonly byKey = new Map<string, Pipeline>();
+  private readonly changed = new Set<Pipeline>();
+  private expectations: readonly Expectation[] | undefined;
+  /** Pipelines forgotten by the guard and not yet taken by the store. */
+  private dropped = 0;
+  private memoryChanged = false;
+
+  constructor(
+    private readonly source: "spark" | "dataarts",
+    /** The labels after the job's: `[job_name]` or `[workspace, job_name, job_type]`. */
+    private readonly nameOf: (labels: readonly string[]) => { jobName: string; workspace: string },
+  ) {}
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): Pipeline | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The pipeline of `key`, made with `labels` and first seen at `firstSeenMs` where new. */
+  ensure(key: string, labels: readonly string[], firstSeenMs: number): Pipeline {
+    let pipeline = this.byKey.get(key);
+    if (pipeline === undefined) {
+      pipeline = { labels, history: newHistory(firstSeenMs), active: 0, expectation: undefined };
+      if (this.expectations !== undefined) pipeline.expectation = this.match(pipeline);
+      this.byKey.set(key, pipeline);
+      this.changed.add(pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Marks a pipeline whose history or active runs moved, for the next publish. */
+  touch(pipeline: Pipeline): void {
+    this.changed.add(pipeline);
+  }
+
+  /** Forgets one pipeline (a DataArts job deleted from its workspace). */
+  forget(key: string): void {
+    const pipeline = this.byKey.get(key);
+    if (pipeline === undefined) return;
+    this.byKey.delete(key);
+    this.changed.delete(pipeline);
+    this.tables.remove(pipeline.labels);
+    this.memoryChanged = true;
+  }
+
+  forEach(visit: (pipeline: Pipeline, key: string) => void): void {
+    this.byKey.forEach(visit);
+  }
+
+  /**
+   * Ends a poll: matches expectations where they changed, applies the guard, writes the changed
+   * pipelines' rows.
+   */
+  publish(settings: PipelineSettings): void {
+    if (settings.expectations !== this.expectations) {
+      this.expectations = settings.expectations;
+      this.byKey.forEach((pipeline) => {
+        pipeline.expectation = this.match(pipeline);
+        this.changed.add(pipeline);
+      });
+    }
+    if (this.byKey.size > settings.maxPerSource) this.guard(settings.maxPerSource);
+    if (this.changed.size > 0) this.memoryChanged = true;
+    for (const pipeline of this.changed) this.tables.publish(pipeline);
+    this.changed.clear();
+  }
+
+  /** Whether any pipeline changed since the last call (what the state file keeps). */
+  takeChanged(): boolean {
+    const changed = this.memoryChanged;
+    this.memoryChanged = false;
+    return changed;
+  }
+
+  /** Every pipeline, for the state file. */
+  save(): PipelineMemory[] {
+    const out: PipelineMemory[] = [];
+    this.byKey.forEach(({ labels, history: h }) => {
+      out.push({
+        labels: [...labels],
+        first_seen_ms: h.firstSeenMs,
+        last_run_ms: h.lastRunMs,
+        last_success_ms: h.lastSuccessMs ?? null,
+        last_failure_ms: h.lastFailureMs ?? null,
+        last_finish_ms: h.lastFinishMs ?? null,
+        last_run_duration: h.lastRunDuration ?? null,
+        consecutive_failures: h.consecutiveFailures,
+        durations: [...h.durations],
+      });
+    });
+    return out;
+  }
+
+  /** Takes back what `save` gave (at start, before the first poll); `keyOf` makes each key. */
+  restore(saved: readonly PipelineMemory[], keyOf: (labels: readonly string[]) => string): void {
+    for (const m of saved) {
+      const pipeline = this.ensure(keyOf(m.labels), m.labels, m.first_seen_ms);
+      Object.assign(pipeline.history, {
+        lastRunMs: m.last_run_ms,
+        lastSuccessMs: m.last_success_ms ?? undefined,
+        lastFailureMs: m.last_failure_ms ?? undefined,
+        lastFinishMs: m.last_finish_ms ?? undefined,
+        lastRunDuration: m.last_run_duration ?? undefined,
+        consecutiveFailures: m.consecutive_failures,
+        durations: m.durations.slice(-TYPICAL_RUNS),
+        typicalDuration: median(m.durations.slice(-TYPICAL_RUNS)),
+      } satisfies Partial<PipelineHistory>);
+    }
+    this.memoryChanged = false;
+  }
+
+  /** Pipelines forgotten by the guard since the last call. */
+  takeDropped(): number {
+    const dropped = this.dropped;
+    this.dropped = 0;
+    return dropped;
+  }
+
+  /** Pipelines overdue or failing at `nowMs`, overdue first, then the longest without success. */
+  attention(nowMs: number, failingThreshold: number): PipelineAttention[] {
+    const out: PipelineAttention[] = [];
+    this.byKey.forEach(({ labels, history, expectation }) => {
+      const since = nowMs - (history.lastSuccessMs ?? history.firstSeenMs);
+      const overdue = expectation !== undefined && since > expectation.maxAgeMs;
+      const failing = history.consecutiveFailures >= failingThreshold;
+      if (!overdue && !failing) return;
+      const { jobName, workspace } = this.nameOf(labels);
+      out.push({
+        jobName,
+        workspace,
+        overdue,
+        failing,
+        sinceSuccessSeconds: since / 1000,
+        consecutiveFailures: history.consecutiveFailures,
+      });
+    });
+    return out.sort(
+      (a, b) => Number(b.overdue) - Number(a.overdue) || b.sinceSuccessSeconds - a.sinceSuccessSeconds,
+    );
+  }
+
+  private match(pipeline: Pipeline): Expectation | undefined {
+    const { jobName, workspace } = this.nameOf(pipeline.labels);
+    return matchExpectation(this.expectations ?? [], this.source, jobName, workspace);
+  }
+
+  /** Forgets the least recently run pipelines until `max` are left; runs only when over. */
+  private guard(max: number): void {
+    const entries = [...this.byKey.entries()].sort(
+      ([, a], [, b]) => a.history.lastRunMs - b.history.lastRunMs,
+    );
+    const excess = entries.length - max;
+    for (let i = 0; i < excess; i++) {
+      const [key] = entries[i] as [string, Pipeline];
+      this.forget(key);
+      this.dropped++;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+// Pipeline history: how finished runs move it, the typical (median) duration, expectation
+// matching and the max_per_source guard.
+
+import { describe, expect, test } from "vitest";
+import {
+  type Expectation,
+  type FinishedRun,
+  matchExpectation,
+  median,
+  newHistory,
+  Pipelines,
+  recordFinish,
+  TYPICAL_RUNS,
+} from "../../src/jobs/pipeline.js";
+
+const ok = (finishMs: number, duration?: number): FinishedRun => ({ outcome: "success", finishMs, duration });
+const dead = (finishMs: number, duration?: number): FinishedRun => ({
+  outcome: "failure",
+  finishMs,
+  duration,
+});
+
+describe("median", () => {
+  test.each([
+    [[], undefined],
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[10, 10, 1000], 10],
+  ])("median(%j) = %s", (values, expected) => {
+    expect(median(values)).toBe(expected);
+  });
+});
+
+describe("recordFinish", () => {
+  test.each<[string, FinishedRun[], { streak: number; success?: number; failure?: number; last?: number }]>([
+    ["nothing yet", [], { streak: 0 }],
+    [
+      "success, failure, failure",
+      [ok(1, 10), dead(2, 20), dead(3, 30)],
+      { streak: 2, success: 1, failure: 3, last: 30 },
+    ],
+    [
+      "a success ends the streak",
+      [dead(1), dead(2), ok(3, 5)],
+      { streak: 0, success: 3, failure: 2, last: 5 },
+    ],
+    ["failures before any success count", [dead(1), dead(2)], { streak: 2, failure: 2 }],
+    [
+      "a failure seen late, before the latest success, moves no streak",
+      [ok(10, 1), dead(5, 2)],
+      { streak: 0, success: 10, failure: 5, last: 1 },
+    ],
+    ["a success seen late keeps the later one", [ok(10, 1), ok(5, 2)], { streak: 0, success: 10, last: 1 }],
+  ])("%s", (_, runs, expected) => {
+    const history = newHistory(0);
+    for (const run of runs) recordFinish(history, run);
+    expect(history.consecutiveFailures).toBe(expected.streak);
+    expect(history.lastSuccessMs).toBe(expected.success);
+    expect(history.lastFailureMs).toBe(expected.failure);
+    expect(history.lastRunDuration).toBe(expected.last);
+  });
+
+  test("the typical duration is the median of the last 20 successful runs only", () => {
+    const history = newHistory(0);
+    // 25 successes of 1..25 s, with slow failures in between that must not count.
+    for (let i = 1; i <= 25; i++) {
+      recordFinish(history, ok(i * 10, i));
+      recordFinish(history, dead(i * 10 + 1, 10_000));
+    }
+    expect(history.durations).toHaveLength(TYPICAL_RUNS);
+    // The last 20 are 6..25: median (15 + 16) / 2.
+    expect(history.typicalDuration).toBe(15.5);
+  });
+});
+
+describe("matchExpectation", () => {
+  const expectations: Expectation[] = [
+    { source: "spark", jobName: /^(?:daily-.*)$/u, workspace: undefined, maxAgeMs: 1, maxRunDurationMs: 2 },
+    {
+      source: "dataarts",
+      jobName: /^(?:.*)$/u,
+      workspace: /^(?:ws1)$/u,
+      maxAgeMs: 3,
+      maxRunDurationMs: undefined,
+    },
+    { source: "spark", jobName: /^(?:.*)$/u, workspace: undefined, maxAgeMs: 4, maxRunDurationMs: undefined },
+  ];
+  test.each([
+    ["spark", "daily-load", "", 1],
+    ["spark", "hourly", "", 4],
+    ["dataarts", "load", "ws1", 3],
+    ["dataarts", "load", "ws2", undefined],
+  ] as const)("%s %s in %s matches max_age %s", (source, name, workspace, maxAge) => {
+    expect(matchExpectation(expectations, source, name, workspace)?.maxAgeMs).toBe(maxAge);
+  });
+});
+
+describe("the max_per_source guard", () => {
+  test("forgets the least recently run pipelines first and counts them", () => {
+    const pipelines = new Pipelines("spark", (labels) => ({ jobName: labels[0] as string, workspace: "" }));
+    for (const [name, lastRun] of [
+      ["old", 1_000],
+      ["new", 3_000],
+      ["middle", 2_000],
+    ] as const) {
+      pipelines.ensure(name, [name], lastRun);
+    }
+    pipelines.publish({ maxPerSource: 2, failingThreshold: 3, expectations: [] });
+    expect(pipelines.get("old")).toBeUndefined();
+    expect(pipelines.get("middle")).toBeDefined();
+    expect(pipelines.takeDropped()).toBe(1);
+    expect(pipelines.takeDropped()).toBe(0);
+    expect(pipelines.tables.firstSeen.samples().map((s) => s.labels[0])).toEqual(["middle", "new"]);
+  });
+});
