@@ -39,5 +39,8 @@ export function createLogger(
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === "logfmt") return pino(options, logfmtDestination(destination));
-  return destination ? pino(options, destination) : pino(options);
+  // stdout written synchronously: the few lines a poll logs cost nothing that way, and lines
+  // are never reordered or lost at exit (with pino's asynchronous default, "stopped" could
+  // come out before "shutting down" on a loaded machine).
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
