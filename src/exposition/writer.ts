@@ -6,7 +6,6 @@
 // only memory no scrape can be reading: no caller outside this module holds or releases it.
 
 import type { ServerResponse } from "node:http";
-import type { SourceName } from "../jobs/model.js";
 import { BlockPool } from "./block-pool.js";
 import type { Family, SampleOptions } from "./family.js";
 import { SlotLines } from "./job-lines.js";
@@ -20,8 +19,8 @@ import {
 } from "./segments.js";
 
 export class ExpositionWriter {
-  /** Lines per target (in the order first seen), then per source. */
-  private readonly slots = new Map<string, Map<SourceName, SlotLines>>();
+  /** Lines per target (in the order first seen), then per source (and its pipelines). */
+  private readonly slots = new Map<string, Map<string, SlotLines>>();
   private readonly pool = new BlockPool(() => this.largestSlotBlocks());
   /** Compressed segments by piece, kept while the piece is. */
   private readonly segments = new WeakMap<Buffer, Buffer>();
@@ -44,10 +43,13 @@ export class ExpositionWriter {
     private readonly options: SampleOptions,
   ) {}
 
-  /** The lines of a target's source, made on first use; `prefix` is the target's labels. */
+  /**
+   * The lines of a target's source, made on first use; `prefix` is the target's labels. `slot`
+   * is the source's name, or another name for rows of its own (the source's pipelines).
+   */
   lines(
     target: string,
-    source: SourceName,
+    slot: string,
     families: ReadonlyArray<Family<unknown, unknown>>,
     prefix: string,
   ): SlotLines {
@@ -56,10 +58,10 @@ export class ExpositionWriter {
       sources = new Map();
       this.slots.set(target, sources);
     }
-    let lines = sources.get(source);
+    let lines = sources.get(slot);
     if (lines === undefined) {
       lines = new SlotLines(families, prefix, this.options, this.pool, () => this.expositionSeq);
-      sources.set(source, lines);
+      sources.set(slot, lines);
     }
     return lines;
   }

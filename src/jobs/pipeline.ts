@@ -2,12 +2,14 @@
 // again and again. A Spark pipeline is every run sharing a job name; a DataArts BATCH pipeline
 // is one job, its runs its instances. This module holds what the two share: one pipeline's
 // history and how a finished run moves it, the median of its typical run, the expectations
-// config matches against its name, and the tables its gauges are served from.
+// config matches against its name, and the rows its gauges are served from.
 //
 // The work is per finished run and per pipeline that changed: a poll in which nothing
 // finished touches no pipeline.
 
-import { CountTable } from "../exposition/family.js";
+import { type JobFamily, optionalSample, seconds } from "../exposition/family.js";
+import { cutLabelValue } from "../exposition/render.js";
+import { flatString } from "../flat-string.js";
 import type { PipelineMemory } from "./memory.js";
 import type { SourceName } from "./model.js";
 
@@ -149,7 +151,45 @@ export function matchExpectation(
   return undefined;
 }
 
-/** A pipeline as the tables know it: its served labels (after the job labels) and history. */
+/**
+ * One pipeline as its gauges read it: the served labels (after the target's) and every value,
+ * in seconds, undefined where the series is absent. Replaced whole when the pipeline changes,
+ * so the job lines (exposition/job-lines.ts) copy an unchanged pipeline's lines and re-render
+ * only the families that read a field that moved.
+ */
+export interface PipelineRow {
+  readonly labels: readonly string[];
+  readonly lastSuccess: number | undefined;
+  readonly lastFailure: number | undefined;
+  readonly lastRunDuration: number | undefined;
+  readonly typicalRunDuration: number | undefined;
+  readonly consecutiveFailures: number;
+  /** Undefined while the source is stale: active runs are a fact of the last poll only. */
+  readonly runsActive: number | undefined;
+  readonly firstSeen: number;
+  readonly expectedMaxAge: number | undefined;
+  readonly expectedMaxRunDuration: number | undefined;
+}
+
+/** A pipeline gauge: one sample per pipeline, from one field of its row. */
+export function pipelineFamily(
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  field: Exclude<keyof PipelineRow, "labels">,
+): JobFamily<PipelineRow> {
+  return {
+    kind: "job",
+    name,
+    help,
+    type: "gauge",
+    labelNames,
+    reads: ["labels", field],
+    fromJob: (row) => optionalSample(row.labels, row[field]),
+  };
+}
+
+/** A pipeline as the tracker keeps it: its served labels, history and the row served. */
 export interface Pipeline {
   labels: readonly string[];
   history: PipelineHistory;
@@ -157,6 +197,12 @@ export interface Pipeline {
   active: number;
   /** The expectation matched, as of `expectationsOf`. */
   expectation: Expectation | undefined;
+  /** Orders the served rows: the labels as JSON, as the count tables order theirs. */
+  readonly sortKey: string;
+  /** What is served, as of the last publish. */
+  row: PipelineRow;
+  /** Forgotten; leaves the served order at the next `rows()`. */
+  gone: boolean;
 }
 
 /** A pipeline the landing page lists first: overdue (no success within max_age) or failing. */
@@ -171,67 +217,41 @@ export interface PipelineAttention {
   consecutiveFailures: number;
 }
 
-/** The gauges of every pipeline of one target and source, one table per family. */
-export class PipelineTables {
-  readonly lastSuccess = new CountTable();
-  readonly lastFailure = new CountTable();
-  readonly lastRunDuration = new CountTable();
-  readonly typicalRunDuration = new CountTable();
-  readonly consecutiveFailures = new CountTable();
-  readonly runsActive = new CountTable();
-  readonly firstSeen = new CountTable();
-  readonly expectedMaxAge = new CountTable();
-  readonly expectedMaxRunDuration = new CountTable();
-
-  /** Writes one pipeline's rows; a value that is absent removes its row. */
-  publish(pipeline: Pipeline): void {
-    const { labels, history, expectation } = pipeline;
-    put(this.lastSuccess, labels, seconds(history.lastSuccessMs));
-    put(this.lastFailure, labels, seconds(history.lastFailureMs));
-    put(this.lastRunDuration, labels, history.lastRunDuration);
-    put(this.typicalRunDuration, labels, history.typicalDuration);
-    this.consecutiveFailures.set(labels, history.consecutiveFailures);
-    this.runsActive.set(labels, pipeline.active);
-    this.firstSeen.set(labels, history.firstSeenMs / 1000);
-    put(this.expectedMaxAge, labels, seconds(expectation?.maxAgeMs));
-    put(this.expectedMaxRunDuration, labels, seconds(expectation?.maxRunDurationMs));
-  }
-
-  /** Removes every row of a pipeline that is forgotten. */
-  remove(labels: readonly string[]): void {
-    for (const table of [
-      this.lastSuccess,
-      this.lastFailure,
-      this.lastRunDuration,
-      this.typicalRunDuration,
-      this.consecutiveFailures,
-      this.runsActive,
-      this.firstSeen,
-      this.expectedMaxAge,
-      this.expectedMaxRunDuration,
-    ]) {
-      table.delete(labels);
-    }
-  }
+function rowOf(pipeline: Pipeline, stale: boolean): PipelineRow {
+  const { history, expectation } = pipeline;
+  return {
+    labels: pipeline.labels,
+    lastSuccess: seconds(history.lastSuccessMs),
+    lastFailure: seconds(history.lastFailureMs),
+    lastRunDuration: history.lastRunDuration,
+    typicalRunDuration: history.typicalDuration,
+    consecutiveFailures: history.consecutiveFailures,
+    runsActive: stale ? undefined : pipeline.active,
+    firstSeen: history.firstSeenMs / 1000,
+    expectedMaxAge: seconds(expectation?.maxAgeMs),
+    expectedMaxRunDuration: seconds(expectation?.maxRunDurationMs),
+  };
 }
 
-function seconds(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : ms / 1000;
-}
-
-function put(table: CountTable, labels: readonly string[], value: number | undefined): void {
-  if (value === undefined || !Number.isFinite(value)) table.delete(labels);
-  else table.set(labels, value);
+/** Served pipelines in order, with their keys: what the store hands the job lines. */
+export interface PipelineRows {
+  readonly rows: readonly PipelineRow[];
+  readonly keys: readonly string[];
 }
 
 /**
  * Every pipeline of one target and source, by key: the history, the pipelines changed since the
- * last publish, the expectations and the `max_per_source` guard.
+ * last publish, the expectations, the `max_per_source` guard and the rows served in order.
  */
 export class Pipelines {
-  readonly tables = new PipelineTables();
   private readonly byKey = new Map<string, Pipeline>();
   private readonly changed = new Set<Pipeline>();
+  /** Served order; pipelines added since the last `rows()` are at the end, forgotten ones stay until then. */
+  private readonly ordered: Pipeline[] = [];
+  private order: "sorted" | "appended" | "removed" = "sorted";
+  /** The last `rows()`, kept while no row changed. */
+  private served: PipelineRows | undefined;
+  private servedStale = false;
   private expectations: readonly Expectation[] | undefined;
   /** Pipelines forgotten by the guard and not yet taken by the store. */
   private dropped = 0;
@@ -255,10 +275,23 @@ export class Pipelines {
   ensure(key: string, labels: readonly string[], firstSeenMs: number): Pipeline {
     let pipeline = this.byKey.get(key);
     if (pipeline === undefined) {
-      pipeline = { labels, history: newHistory(firstSeenMs), active: 0, expectation: undefined };
+      const served = labels.map(cutLabelValue);
+      pipeline = {
+        labels: served,
+        history: newHistory(firstSeenMs),
+        active: 0,
+        expectation: undefined,
+        // Lives as long as the pipeline: kept flat (JSON.stringify makes a cons string).
+        sortKey: flatString(JSON.stringify(served)),
+        row: undefined as unknown as PipelineRow,
+        gone: false,
+      };
+      pipeline.row = rowOf(pipeline, false);
       if (this.expectations !== undefined) pipeline.expectation = this.match(pipeline);
       this.byKey.set(key, pipeline);
       this.changed.add(pipeline);
+      this.ordered.push(pipeline);
+      if (this.order === "sorted") this.order = "appended";
     }
     return pipeline;
   }
@@ -274,7 +307,9 @@ export class Pipelines {
     if (pipeline === undefined) return;
     this.byKey.delete(key);
     this.changed.delete(pipeline);
-    this.tables.remove(pipeline.labels);
+    pipeline.gone = true;
+    this.order = "removed";
+    this.served = undefined;
     this.memoryChanged = true;
   }
 
@@ -283,7 +318,7 @@ export class Pipelines {
   }
 
   /**
-   * Ends a poll: matches expectations where they changed, applies the guard, writes the changed
+   * Ends a poll: matches expectations where they changed, applies the guard, makes the changed
    * pipelines' rows.
    */
   publish(settings: PipelineSettings): void {
@@ -295,9 +330,45 @@ export class Pipelines {
       });
     }
     if (this.byKey.size > settings.maxPerSource) this.guard(settings.maxPerSource);
-    if (this.changed.size > 0) this.memoryChanged = true;
-    for (const pipeline of this.changed) this.tables.publish(pipeline);
+    if (this.changed.size > 0) {
+      this.memoryChanged = true;
+      this.served = undefined;
+    }
+    for (const pipeline of this.changed) pipeline.row = rowOf(pipeline, this.servedStale);
     this.changed.clear();
+  }
+
+  /**
+   * The rows served, in order, and their keys. `stale`: the source's last complete poll is too
+   * old, so active runs are not served. The same object while nothing changed.
+   */
+  rows(stale: boolean): PipelineRows {
+    if (stale !== this.servedStale) {
+      this.servedStale = stale;
+      for (const pipeline of this.ordered) if (!pipeline.gone) pipeline.row = rowOf(pipeline, stale);
+      this.served = undefined;
+    }
+    if (this.served !== undefined) return this.served;
+    if (this.order !== "sorted") {
+      if (this.order === "removed") {
+        let kept = 0;
+        for (const pipeline of this.ordered) if (!pipeline.gone) this.ordered[kept++] = pipeline;
+        this.ordered.length = kept;
+      }
+      // Pipelines kept their order; new ones were appended: the sort merges a long sorted run
+      // with a short tail.
+      this.ordered.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+      this.order = "sorted";
+    }
+    const rows: PipelineRow[] = new Array(this.ordered.length);
+    const keys: string[] = new Array(this.ordered.length);
+    for (let i = 0; i < this.ordered.length; i++) {
+      const pipeline = this.ordered[i] as Pipeline;
+      rows[i] = pipeline.row;
+      keys[i] = pipeline.sortKey;
+    }
+    this.served = { rows, keys };
+    return this.served;
   }
 
   /** Whether any pipeline changed since the last call (what the state file keeps). */

@@ -31,7 +31,14 @@ export function jobSource(name: SourceName): AnyJobSource {
 
 /** Every job family, in the order served; names checked once, at load. */
 export const JOB_FAMILIES: ReadonlyArray<Family<unknown, unknown>> = checkFamilies(
-  JOB_SOURCES.flatMap((source) => source.families as ReadonlyArray<Family<unknown, unknown>>),
+  JOB_SOURCES.flatMap(
+    (source): ReadonlyArray<Family<unknown, unknown>> => [
+      ...(source.families as ReadonlyArray<Family<unknown, unknown>>),
+      ...((("pipelineFamilies" in source ? source.pipelineFamilies : undefined) ?? []) as ReadonlyArray<
+        Family<unknown, unknown>
+      >),
+    ],
+  ),
 );
 
 /** The sources a target polls, in the registry's order. */

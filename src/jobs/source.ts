@@ -3,12 +3,13 @@
 // runtime, the poller, `check` and the landing page iterate the registry; none names a source.
 
 import type { TargetConfig } from "../config/types.js";
-import type { Family } from "../exposition/family.js";
+import type { Family, JobFamily } from "../exposition/family.js";
 import type { ErrorReason } from "../huaweicloud/errors.js";
 import { ApiError, isApiError } from "../huaweicloud/errors.js";
 import type { ApiGetter, ApiRequest } from "../huaweicloud/types.js";
 import type { Logger } from "../logger.js";
 import type { JobsBySource, PollOutcome, SourceName } from "./model.js";
+import type { PipelineRow } from "./pipeline.js";
 import type { SourceTracker, TrackerSettings } from "./tracker.js";
 
 export interface Source<S extends SourceName> {
@@ -28,6 +29,8 @@ export interface JobSource<S extends string, J, A> {
   createTracker(settings: () => TrackerSettings): SourceTracker<J, A>;
   /** Job and aggregate families, in the order served. */
   readonly families: ReadonlyArray<Family<J, A>>;
+  /** Sources with pipelines: one row per pipeline (pipeline.ts), served after `families`. */
+  readonly pipelineFamilies?: ReadonlyArray<JobFamily<PipelineRow>>;
   /** The calls `check` makes for a target, in order. */
   probes(target: TargetConfig, pageSize: number): Probe[];
   /** The job as the landing page lists it when it is in a failed state (states.ts), else undefined. */

@@ -4,7 +4,12 @@
 
 import type { Family } from "../exposition/family.js";
 import type { SourceName } from "./model.js";
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineAttention, type PipelineSettings } from "./pipeline.js";
+import {
+  DEFAULT_PIPELINE_SETTINGS,
+  type PipelineAttention,
+  type PipelineRows,
+  type PipelineSettings,
+} from "./pipeline.js";
 
 export interface SourceTracker<J, A> {
   readonly source: SourceName;
@@ -41,6 +46,8 @@ export interface SourceTracker<J, A> {
    */
   /** Pipelines overdue or failing, for the landing page (sources with pipelines). */
   pipelinesNeedingAttention?(nowMs: number): PipelineAttention[];
+  /** The pipelines served, in order (sources with pipelines); `stale`: active runs go. */
+  pipelineRows?(stale: boolean): PipelineRows;
   saveMemory?(): unknown;
   takeMemoryChanged?(): boolean;
   restoreMemory?(memory: unknown): void;

@@ -7,7 +7,7 @@
 // keep flowing while tens of thousands of jobs are diffed and rendered.
 
 import type { TargetConfig } from "../config/types.js";
-import type { SampleOptions, StateSeriesMode } from "../exposition/family.js";
+import type { Family, SampleOptions, StateSeriesMode } from "../exposition/family.js";
 import type { SlotLines } from "../exposition/job-lines.js";
 import { renderTargetLabels } from "../exposition/render.js";
 import { ExpositionWriter } from "../exposition/writer.js";
@@ -80,6 +80,8 @@ interface Slot {
   /** Its tracker took back a memory at start: its first poll is no baseline. */
   restored: boolean;
   lines: SlotLines;
+  /** The lines of the source's pipelines, one row each; sources with pipelines only. */
+  pipelineLines: SlotLines | undefined;
   /** The last complete snapshot, sorted by key; undefined before the first complete poll. */
   jobs: unknown[] | undefined;
   /** Keys of `jobs`, in order. */
@@ -96,6 +98,8 @@ interface TargetEntry {
   prefix: string;
   slots: Map<SourceName, Slot>;
 }
+
+const servesAll = (): boolean => true;
 
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
@@ -365,6 +369,15 @@ export class JobStore {
       slot.servedJobs = served.jobs.length;
     }
     yield* lines.renderAggregates(tracker.aggregates(), stale);
+    if (slot.pipelineLines !== undefined && tracker.pipelineRows !== undefined) {
+      // Pipelines are not per-job series: the series guard does not weigh them (their own
+      // guard is pipelines.max_per_source), and they stay while the source is stale.
+      const { rows, keys } = tracker.pipelineRows(stale);
+      const pipelines = slot.pipelineLines;
+      const served = yield* pipelines.collect(rows, keys, servesAll);
+      yield* pipelines.build(served, undefined);
+      yield* pipelines.renderAggregates(undefined, stale);
+    }
     slot.stale = stale;
     return dropped;
   }
@@ -412,6 +425,15 @@ export class JobStore {
         tracker,
         restored: this.takeRestored(target, source, tracker),
         lines: this.writer.lines(target.name, source, definition.families, entry.prefix),
+        pipelineLines:
+          definition.pipelineFamilies === undefined
+            ? undefined
+            : this.writer.lines(
+                target.name,
+                `${source}/pipelines`,
+                definition.pipelineFamilies as ReadonlyArray<Family<unknown, unknown>>,
+                entry.prefix,
+              ),
         jobs: undefined,
         keys: [],
         lastSuccessMs: Number.NEGATIVE_INFINITY,

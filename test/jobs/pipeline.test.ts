@@ -111,6 +111,6 @@ describe("the max_per_source guard", () => {
     expect(pipelines.get("middle")).toBeDefined();
     expect(pipelines.takeDropped()).toBe(1);
     expect(pipelines.takeDropped()).toBe(0);
-    expect(pipelines.tables.firstSeen.samples().map((s) => s.labels[0])).toEqual(["middle", "new"]);
+    expect(pipelines.rows(false).rows.map((row) => row.labels[0])).toEqual(["middle", "new"]);
   });
 });

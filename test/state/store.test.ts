@@ -68,6 +68,8 @@ describe("staleness", () => {
     expect(value(back, "huaweicloud_dli_spark_jobs_finished_total", { queue: "etl", state: "success" })).toBe(
       1,
     );
+    // The pipeline's active runs are a fact of a complete poll again.
+    expect(value(back, "huaweicloud_dli_spark_pipeline_runs_active", { job_name: "job-a" })).toBe(0);
   });
 
   it("staleness of one source leaves the other sources and targets alone", async () => {

@@ -1,8 +1,8 @@
 // DataArts Studio Factory job families (metrics contract, "DataArts Studio Factory jobs").
 
-import type { CountTable, Family, Sample } from "../../exposition/family.js";
+import type { CountTable, Family, JobFamily, Sample } from "../../exposition/family.js";
 import { oneHot, optionalSample, seconds } from "../../exposition/family.js";
-import type { PipelineTables } from "../pipeline.js";
+import { type PipelineRow, pipelineFamily } from "../pipeline.js";
 import type { DataArtsJob } from "./job.js";
 import { DATAARTS_INSTANCE_STATUSES, dataArtsStatuses, hasLastInstance } from "./states.js";
 
@@ -11,25 +11,6 @@ export interface DataArtsAggregates {
   jobs: CountTable;
   /** `[workspace, job_name, job_type, status]`: instances seen ending. */
   instancesFinished: CountTable;
-  /** BATCH jobs as pipelines, `[workspace, job_name, job_type]`. */
-  pipelines: PipelineTables;
-}
-
-/** A pipeline gauge of BATCH jobs, from its table. */
-function pipelineFamily(
-  name: string,
-  help: string,
-  table: (p: PipelineTables) => CountTable,
-): Family<DataArtsJob, DataArtsAggregates> {
-  return {
-    kind: "aggregate",
-    name,
-    help,
-    type: "gauge",
-    labelNames: ["workspace", "job_name", "job_type"],
-    keepWhenStale: true,
-    fromAggregates: (a) => table(a.pipelines).samples(),
-  };
 }
 
 const JOB = ["workspace", "job_name", "job_type"] as const;
@@ -101,29 +82,38 @@ export const dataArtsFamilies: ReadonlyArray<Family<DataArtsJob, DataArtsAggrega
     keepWhenStale: false,
     fromAggregates: (a) => a.jobs.samples(),
   },
+];
+
+/** BATCH jobs as pipelines, one row each: `[workspace, job_name, job_type]`. */
+export const dataArtsPipelineFamilies: ReadonlyArray<JobFamily<PipelineRow>> = [
   pipelineFamily(
     "huaweicloud_dataarts_job_last_success_timestamp_seconds",
     "lastInstanceEndTime of the latest instance of a DataArts BATCH job seen with status success.",
-    (p) => p.lastSuccess,
+    JOB,
+    "lastSuccess",
   ),
   pipelineFamily(
     "huaweicloud_dataarts_job_last_failure_timestamp_seconds",
     "lastInstanceEndTime of the latest instance of a DataArts BATCH job seen with status fail.",
-    (p) => p.lastFailure,
+    JOB,
+    "lastFailure",
   ),
   pipelineFamily(
     "huaweicloud_dataarts_job_consecutive_failures",
     "Instances of a DataArts BATCH job seen with status fail after its latest success.",
-    (p) => p.consecutiveFailures,
+    JOB,
+    "consecutiveFailures",
   ),
   pipelineFamily(
     "huaweicloud_dataarts_job_first_seen_timestamp_seconds",
     "createTime of a DataArts BATCH job, else when the exporter first saw it.",
-    (p) => p.firstSeen,
+    JOB,
+    "firstSeen",
   ),
   pipelineFamily(
     "huaweicloud_dataarts_job_expected_max_age_seconds",
     "The max_age of the pipelines.expectations entry matching a DataArts BATCH job.",
-    (p) => p.expectedMaxAge,
+    JOB,
+    "expectedMaxAge",
   ),
 ];

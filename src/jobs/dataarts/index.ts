@@ -2,7 +2,7 @@
 
 import type { JobSource } from "../source.js";
 import { createDataArtsSource } from "./api.js";
-import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
+import { type DataArtsAggregates, dataArtsFamilies, dataArtsPipelineFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";
 import { dataArtsProbes } from "./probe.js";
 import { DATAARTS_FAILED_INSTANCE_STATUSES, DATAARTS_FAILED_REAL_TIME_STATUSES } from "./states.js";
@@ -14,6 +14,7 @@ export const dataarts: JobSource<"dataarts", DataArtsJob, DataArtsAggregates> = 
   createSource: createDataArtsSource,
   createTracker: (settings) => new DataArtsTracker(settings),
   families: dataArtsFamilies,
+  pipelineFamilies: dataArtsPipelineFamilies,
   probes: dataArtsProbes,
   failed: failedDataArtsJob,
 };

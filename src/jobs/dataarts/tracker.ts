@@ -4,7 +4,7 @@
 import { CountTable, countRows } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
 import type { DataArtsMemory } from "../memory.js";
-import { type PipelineAttention, Pipelines, recordFinish } from "../pipeline.js";
+import { type PipelineAttention, type PipelineRows, Pipelines, recordFinish } from "../pipeline.js";
 import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";
@@ -149,11 +149,15 @@ export class DataArtsTracker implements SourceTracker<DataArtsJob, DataArtsAggre
   }
 
   aggregates(): DataArtsAggregates {
-    return { jobs: this.jobs, instancesFinished: this.instancesFinished, pipelines: this.pipelines.tables };
+    return { jobs: this.jobs, instancesFinished: this.instancesFinished };
   }
 
   pipelinesNeedingAttention(nowMs: number): PipelineAttention[] {
     return this.pipelines.attention(nowMs, this.settings().pipelines.failingThreshold);
+  }
+
+  pipelineRows(stale: boolean): PipelineRows {
+    return this.pipelines.rows(stale);
   }
 
   takePipelinesDropped(): number {

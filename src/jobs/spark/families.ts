@@ -1,8 +1,8 @@
 // DLI Spark batch job families (metrics contract, "DLI Spark batch jobs").
 
-import type { CountTable, Family, HistogramTable, Sample } from "../../exposition/family.js";
+import type { CountTable, Family, HistogramTable, JobFamily, Sample } from "../../exposition/family.js";
 import { oneHot, optionalSample, seconds } from "../../exposition/family.js";
-import type { PipelineTables } from "../pipeline.js";
+import { type PipelineRow, pipelineFamily } from "../pipeline.js";
 import type { SparkJob } from "./job.js";
 import { SPARK_STATES } from "./states.js";
 
@@ -22,27 +22,9 @@ export interface SparkAggregates {
   finished: CountTable;
   /** Final durations of those jobs, seconds. */
   runDurations: HistogramTable;
-  /** Pipelines (runs sharing a job name), label sets `[job_name]`. */
-  pipelines: PipelineTables;
 }
 
-/** A pipeline gauge: one row per job name, from its table. */
-function pipelineFamily(
-  name: string,
-  help: string,
-  table: (p: PipelineTables) => CountTable,
-  keepWhenStale = true,
-): Family<SparkJob, SparkAggregates> {
-  return {
-    kind: "aggregate",
-    name,
-    help,
-    type: "gauge",
-    labelNames: ["job_name"],
-    keepWhenStale,
-    fromAggregates: (a) => table(a.pipelines).samples(),
-  };
-}
+const PIPELINE_LABELS = ["job_name"] as const;
 
 const JOB = ["queue", "job_id", "job_name"] as const;
 
@@ -164,50 +146,62 @@ export const sparkFamilies: ReadonlyArray<Family<SparkJob, SparkAggregates>> = [
     keepWhenStale: true,
     fromAggregates: (a) => a.runDurations.samples(),
   },
+];
+
+/** Pipelines (runs sharing a job name), one row each: `[job_name]`. */
+export const sparkPipelineFamilies: ReadonlyArray<JobFamily<PipelineRow>> = [
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_last_success_timestamp_seconds",
     "Finish time of the latest run of a DLI Spark pipeline (runs sharing a job name) seen ending in success.",
-    (p) => p.lastSuccess,
+    PIPELINE_LABELS,
+    "lastSuccess",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_last_failure_timestamp_seconds",
     "Finish time of the latest run of a DLI Spark pipeline seen ending dead.",
-    (p) => p.lastFailure,
+    PIPELINE_LABELS,
+    "lastFailure",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_last_run_duration_seconds",
     "Duration of the latest finished run of a DLI Spark pipeline.",
-    (p) => p.lastRunDuration,
+    PIPELINE_LABELS,
+    "lastRunDuration",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_typical_run_duration_seconds",
     "Median duration of the last 20 successful runs of a DLI Spark pipeline seen.",
-    (p) => p.typicalRunDuration,
+    PIPELINE_LABELS,
+    "typicalRunDuration",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_consecutive_failures",
     "Finished runs of a DLI Spark pipeline ending dead after its latest success.",
-    (p) => p.consecutiveFailures,
+    PIPELINE_LABELS,
+    "consecutiveFailures",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_runs_active",
     "Runs of a DLI Spark pipeline not yet terminal in the last complete poll.",
-    (p) => p.runsActive,
-    false,
+    PIPELINE_LABELS,
+    "runsActive",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_first_seen_timestamp_seconds",
     "Creation time of the earliest run of a DLI Spark pipeline the exporter has seen.",
-    (p) => p.firstSeen,
+    PIPELINE_LABELS,
+    "firstSeen",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_expected_max_age_seconds",
     "The max_age of the pipelines.expectations entry matching a DLI Spark pipeline.",
-    (p) => p.expectedMaxAge,
+    PIPELINE_LABELS,
+    "expectedMaxAge",
   ),
   pipelineFamily(
     "huaweicloud_dli_spark_pipeline_expected_max_run_duration_seconds",
     "The max_run_duration of the pipelines.expectations entry matching a DLI Spark pipeline, where set.",
-    (p) => p.expectedMaxRunDuration,
+    PIPELINE_LABELS,
+    "expectedMaxRunDuration",
   ),
 ];

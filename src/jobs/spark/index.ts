@@ -2,7 +2,7 @@
 
 import type { JobSource } from "../source.js";
 import { createSparkSource } from "./api.js";
-import { type SparkAggregates, sparkFamilies } from "./families.js";
+import { type SparkAggregates, sparkFamilies, sparkPipelineFamilies } from "./families.js";
 import type { SparkJob } from "./job.js";
 import { sparkProbes } from "./probe.js";
 import { finishedAtMs, SPARK_FAILED_STATES } from "./states.js";
@@ -14,6 +14,7 @@ export const spark: JobSource<"spark", SparkJob, SparkAggregates> = {
   createSource: createSparkSource,
   createTracker: (settings) => new SparkTracker(settings),
   families: sparkFamilies,
+  pipelineFamilies: sparkPipelineFamilies,
   probes: sparkProbes,
   failed: (job) =>
     SPARK_FAILED_STATES.includes(job.state)

@@ -4,7 +4,14 @@
 import { CountTable, countRows, HistogramTable } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
 import type { SparkMemory } from "../memory.js";
-import { type FinishedRun, type PipelineAttention, Pipelines, recordFinish, seeRun } from "../pipeline.js";
+import {
+  type FinishedRun,
+  type PipelineAttention,
+  type PipelineRows,
+  Pipelines,
+  recordFinish,
+  seeRun,
+} from "../pipeline.js";
 import { type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { SPARK_RUN_DURATION_BUCKETS, type SparkAggregates, sparkFamilies } from "./families.js";
 import type { SparkJob } from "./job.js";
@@ -142,6 +149,10 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
     return this.pipelines.attention(nowMs, this.settings().pipelines.failingThreshold);
   }
 
+  pipelineRows(stale: boolean): PipelineRows {
+    return this.pipelines.rows(stale);
+  }
+
   takePipelinesDropped(): number {
     return this.pipelines.takeDropped();
   }
@@ -178,7 +189,6 @@ export class SparkTracker implements SourceTracker<SparkJob, SparkAggregates> {
       jobs: this.jobs,
       finished: this.finished,
       runDurations: this.runDurations,
-      pipelines: this.pipelines.tables,
     };
   }
 
