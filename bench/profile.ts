@@ -31,6 +31,8 @@ const { values } = parseArgs({
     // jobs per source that is a third of a poll's CPU, so it runs only when asked for.
     "loop-delay": { type: "boolean", default: false },
     latency: { type: "string", default: "50" },
+    // Share of each source's jobs changed before every poll; 0 profiles polls that change nothing.
+    churn: { type: "string", default: "0.05" },
     "cpu-prof-dir": { type: "string" },
     "heap-prof-dir": { type: "string" },
     // With --heap-prof-dir: only allocations that outlived a scavenge (promoted to the old
@@ -73,7 +75,7 @@ const profileKind = values["heap-prof-dir"] ? "heap" : "cpu";
 try {
   // Unprofiled polls first: the steady state is what a profile should show.
   for (let i = 0; i < Number(values["warm-up"]); i++) {
-    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
+    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: JSON.stringify({ fraction: Number(values.churn) }) });
     await call("poll");
   }
   if (profileDir)
@@ -82,7 +84,7 @@ try {
       profileKind === "heap" && values["heap-prof-promoted"] ? "heap-promoted" : profileKind,
     );
   for (let i = 0; i < Number(values.polls); i++) {
-    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: '{"fraction":0.05}' });
+    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: JSON.stringify({ fraction: Number(values.churn) }) });
     if (values["loop-delay"]) await call("resetDelay");
     const poll = await call<{
       wallMs: number;
