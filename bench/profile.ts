@@ -33,6 +33,8 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     // Share of each source's jobs changed before every poll; 0 profiles polls that change nothing.
     churn: { type: "string", default: "0.05" },
+    // Spark runs share this many names (see bench/simulator-server.ts); default: a name per run.
+    "spark-pipelines": { type: "string" },
     "cpu-prof-dir": { type: "string" },
     "heap-prof-dir": { type: "string" },
     // With --heap-prof-dir: only allocations that outlived a scavenge (promoted to the old
@@ -49,7 +51,8 @@ async function firstLine(child: ChildProcess): Promise<string> {
   return line;
 }
 
-const sim = spawn(TSX, simulatorArgs(jobs, Number(values.latency)), {
+const pipelinesArgs = values["spark-pipelines"] ? ["--spark-pipelines", values["spark-pipelines"]] : [];
+const sim = spawn(TSX, [...simulatorArgs(jobs, Number(values.latency)), ...pipelinesArgs], {
   cwd: ROOT,
   stdio: ["ignore", "pipe", "inherit"],
 });
@@ -75,7 +78,10 @@ const profileKind = values["heap-prof-dir"] ? "heap" : "cpu";
 try {
   // Unprofiled polls first: the steady state is what a profile should show.
   for (let i = 0; i < Number(values["warm-up"]); i++) {
-    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: JSON.stringify({ fraction: Number(values.churn) }) });
+    await fetch(`${banner.control}/__bench/churn`, {
+      method: "POST",
+      body: JSON.stringify({ fraction: Number(values.churn) }),
+    });
     await call("poll");
   }
   if (profileDir)
@@ -84,7 +90,10 @@ try {
       profileKind === "heap" && values["heap-prof-promoted"] ? "heap-promoted" : profileKind,
     );
   for (let i = 0; i < Number(values.polls); i++) {
-    await fetch(`${banner.control}/__bench/churn`, { method: "POST", body: JSON.stringify({ fraction: Number(values.churn) }) });
+    await fetch(`${banner.control}/__bench/churn`, {
+      method: "POST",
+      body: JSON.stringify({ fraction: Number(values.churn) }),
+    });
     if (values["loop-delay"]) await call("resetDelay");
     const poll = await call<{
       wallMs: number;

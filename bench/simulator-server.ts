@@ -21,6 +21,9 @@ const { values } = parseArgs({
     dataarts: { type: "string", default: "1000" },
     latency: { type: "string", default: "50" },
     seed: { type: "string", default: "4" },
+    // Spark runs share this many names (pipelines), as scheduled batches do; default: each run
+    // has a name of its own, so every run is a pipeline (the heaviest case).
+    "spark-pipelines": { type: "string" },
   },
 });
 const spark = Number(values.spark);
@@ -39,6 +42,7 @@ const sim = await startSimulator({
   // Every Spark job created within the last 50 minutes: all of them active or finished within
   // the one-hour retention, so every one of them has per-job series (the heaviest case).
   sparkHistoryMs: 50 * 60_000,
+  sparkPipelines: values["spark-pipelines"] === undefined ? undefined : Number(values["spark-pipelines"]),
   // The world moves only through /__bench/churn: polls see exactly the change asked for.
   churn: false,
   // Every details call is looked at once (see detailsSeen): keep enough of the log between two looks.

@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   maxClockSkewMs?: number;
   /** Spread of initial Spark creation times (default 20 h, inside a 24 h lookback). */
   sparkHistoryMs?: number;
+  /** Spark runs share this many names (pipelines), as scheduled batches do; default: a name per run. */
+  sparkPipelines?: number;
   /** Entries kept in the request log (default 10,000; counters are never trimmed). */
   requestLogLimit?: number;
 }
@@ -103,5 +105,6 @@ export function resolveWorldOptions(options: SimulatorOptions, clock: () => numb
     workspaces: workspaceIds,
     churn,
     sparkHistoryMs: options.sparkHistoryMs ?? 20 * 3_600_000,
+    sparkPipelines: options.sparkPipelines,
   };
 }

@@ -153,6 +153,14 @@ describe("list answers", () => {
     expect(seen.size).toBe(250);
   });
 
+  test("Spark: runs share sparkPipelines names where set, as scheduled batches do; else each has its own", () => {
+    const names = (w: World) => new Set(w.spark.all().map((job) => (job as { name: string }).name));
+    expect(names(world()).size).toBe(250);
+    const shared = names(world({ sparkPipelines: 7 }));
+    expect(shared.size).toBe(7);
+    expect(world({ sparkPipelines: 7 }).spark.all()).toHaveLength(250);
+  });
+
   test("Spark: start keeps jobs created at or after it; order ASC reverses", () => {
     const w = world();
     const all = w.spark.all();

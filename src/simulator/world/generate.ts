@@ -45,9 +45,12 @@ export function drawSpark(
   rates: ChurnSettings,
   createdAt: number,
   serial: number,
+  /** Names shared by the runs, as scheduled batches do; absent: each run its own name. */
+  pipelines?: number,
 ): { job: SparkSession; plan: SparkPlan } {
   const queue = rng.pick(QUEUES);
-  const name = `${rng.pick(SPARK_NAMES)}_${serial}`;
+  const prefix = rng.pick(SPARK_NAMES);
+  const name = pipelines === undefined ? `${prefix}_${serial}` : `scheduled_${serial % pipelines}`;
   const feature = rng.weighted({ basic: 80, custom: 12, ai: 8 });
   const sparkVersion = rng.pick(SPARK_VERSIONS);
   const diesBeforeStart = rng.chance(rates.sparkFailureRate * 0.25);

@@ -40,6 +40,11 @@ export interface WorldOptions {
   churn: ChurnSettings | false;
   /** Spread of initial Spark creation times back from the start. */
   sparkHistoryMs: number;
+  /**
+   * Spark runs share this many names, as batches resubmitted by a schedule do (so as many
+   * pipelines); absent: every run has a name of its own.
+   */
+  sparkPipelines?: number;
 }
 
 /** One DataArts workspace: a list per job type, as the API lists them. */
@@ -137,7 +142,13 @@ export class World {
   // --- Generated jobs enter the stores with their plans --------------------------------------
 
   private addSpark(createdAt: number): void {
-    const { job, plan } = drawSpark(this.rng, this.rates, createdAt, this.serial++);
+    const { job, plan } = drawSpark(
+      this.rng,
+      this.rates,
+      createdAt,
+      this.serial++,
+      this.options.sparkPipelines,
+    );
     this.sparkPlans.set(job.id, plan);
     if (!advanceSpark(job, plan, this.now)) this.sparkPlans.delete(job.id);
     this.spark.put(job);
