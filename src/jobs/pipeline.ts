@@ -292,6 +292,7 @@ export class Pipelines {
       this.changed.add(pipeline);
       this.ordered.push(pipeline);
       if (this.order === "sorted") this.order = "appended";
+      this.served = undefined;
     }
     return pipeline;
   }
