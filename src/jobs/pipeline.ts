@@ -189,9 +189,12 @@ export function pipelineFamily(
   };
 }
 
-/** A pipeline as the tracker keeps it: its served labels, history and the row served. */
+/** A pipeline as the tracker keeps it: its labels, history and the row served. */
 export interface Pipeline {
+  /** As the API gave them: expectations match these, the state file keeps them. */
   labels: readonly string[];
+  /** As served (each cut to 128 characters). */
+  readonly servedLabels: readonly string[];
   history: PipelineHistory;
   /** Runs not yet terminal in the last complete poll (Spark). */
   active: number;
@@ -220,7 +223,7 @@ export interface PipelineAttention {
 function rowOf(pipeline: Pipeline, stale: boolean): PipelineRow {
   const { history, expectation } = pipeline;
   return {
-    labels: pipeline.labels,
+    labels: pipeline.servedLabels,
     lastSuccess: seconds(history.lastSuccessMs),
     lastFailure: seconds(history.lastFailureMs),
     lastRunDuration: history.lastRunDuration,
@@ -277,7 +280,8 @@ export class Pipelines {
     if (pipeline === undefined) {
       const served = labels.map(cutLabelValue);
       pipeline = {
-        labels: served,
+        labels,
+        servedLabels: served,
         history: newHistory(firstSeenMs),
         active: 0,
         expectation: undefined,
