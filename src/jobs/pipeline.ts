@@ -278,7 +278,9 @@ export class Pipelines {
   ensure(key: string, labels: readonly string[], firstSeenMs: number): Pipeline {
     let pipeline = this.byKey.get(key);
     if (pipeline === undefined) {
-      const served = labels.map(cutLabelValue);
+      // One array where no label is cut (nearly always).
+      const cut = labels.map(cutLabelValue);
+      const served = cut.every((label, i) => label === labels[i]) ? labels : cut;
       pipeline = {
         labels,
         servedLabels: served,
