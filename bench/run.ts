@@ -15,7 +15,7 @@
 //   npm run bench -- --quick           1,000 jobs per source, short runs, no scaling (CI)
 //   npm run bench -- --soak 500        also the 500-poll memory run with 5 % churn per poll, per world
 //   options: --jobs N --latency MS --duration S --scaling 1000,10000,50000 --no-scaling
-//            --worlds simulator,heavy --churn-polls N --no-build --out DIR
+//            --worlds simulator,heavy --flat-polls N --no-build --out DIR
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -47,7 +47,7 @@ const { values: opts } = parseArgs({
     "no-scaling": { type: "boolean", default: false },
     soak: { type: "string" },
     worlds: { type: "string", default: "simulator,heavy" },
-    "churn-polls": { type: "string" },
+    "flat-polls": { type: "string" },
     "no-build": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "results") },
   },
@@ -88,7 +88,7 @@ const FLOOR_WARM_UP = QUICK ? 2 : 3;
  * Polls with 5 % churn before each and no scrape: CPU per poll (2b) is their median, the wall
  * time (3) their median per source, and RSS after each settles gives the flat growth (5c).
  */
-const CHURN_POLLS = Number(opts["churn-polls"] ?? (QUICK ? 5 : 15));
+const CHURN_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 15));
 /** Polls per scaling point (2c), fewer at 50,000 jobs per source where one lasts ~7 s. */
 const SCALE_POLLS = (jobs: number) => (jobs >= 50_000 ? 5 : 7);
 const LATENCY_POLLS = QUICK ? 1 : 3;
