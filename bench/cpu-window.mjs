@@ -30,6 +30,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * as the settle loop so that the sampler's own cost is part of what is subtracted.
  */
 export async function measureIdleRate(windowMs) {
+  // The work before (an unmeasured poll's compression, a collection) must be over first: wait
+  // for a quiet window of at most 2 % of a core, up to MAX_SETTLE_MS.
+  for (const end = performance.now() + MAX_SETTLE_MS; performance.now() < end; ) {
+    const [t, c] = [performance.now(), cpuMs()];
+    await sleep(QUIET_WINDOW_MS);
+    if (cpuMs() - c <= 0.02 * (performance.now() - t)) break;
+  }
   const wall0 = performance.now();
   const cpu0 = cpuMs();
   const end = wall0 + windowMs;
