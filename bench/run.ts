@@ -907,6 +907,8 @@ async function soak(world: World, polls: number): Promise<Soaked> {
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
+    // Every poll waits until the process is idle again: that needs its idle rate.
+    await measureIdle(exporter);
     const rssAfterPoll: number[] = [];
     const samples: MemorySample[] = [];
     for (let i = 1; i <= polls; i++) {
@@ -954,13 +956,14 @@ interface PeerResult {
 /**
  * The prom-client peer serving the same body, one connection (its best case: its one thread
  * renders one scrape at a time anyway, and 16 concurrent renders of 10,000 jobs per source
- * finished none within a run). Information only.
+ * finished none within a run). 10 s a kind: one plain render of 10,000 jobs per source took
+ * more than 5 s. Information only.
  */
 async function peer(h: Headline, tools: { wrk?: string }): Promise<PeerResult> {
   log(`throughput: the prom-client peer (${h.world})`);
   const started = await spawnWithBanner<{ url: string }>(process.execPath, ["bench/peer.mjs", h.bodyFile]);
   try {
-    const seconds = QUICK ? 3 : 5;
+    const seconds = QUICK ? 3 : 10;
     const url = `${started.banner.url}/metrics`;
     const plain = wrk(tools.wrk, url, false, seconds, 1);
     const gzip = wrk(tools.wrk, url, true, seconds, 1);
