@@ -1,20 +1,22 @@
 // The exporter under test, in a process of its own: the same startExporter() that dist/main.js
 // runs, with polls driven by the benchmark over the IPC channel instead of the cron schedule, so
 // every measurement window starts and ends exactly around one poll. What it measures of itself
-// (CPU by process.cpuUsage, event-loop delay by perf_hooks, memory) lives here, outside the
-// exporter's code: the product carries nothing for the benchmark.
+// (whole-process CPU from the poll's start until idle again, bench/cpu-window.mjs; event-loop
+// delay by perf_hooks; memory) lives here, outside the exporter's code: the product carries
+// nothing for the benchmark.
 //
 // Plain JavaScript on purpose: it runs on `node` alone, like the shipped exporter, with no
 // loader in the process to add to its memory.
 //
 //   node bench/exporter-process.mjs '<config JSON, YAML-shaped>'   (spawned with an IPC channel)
 
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { buildConfig } from "../dist/config/load.js";
 import { createLogger } from "../dist/logger.js";
 import { startExporter } from "../dist/runtime/exporter.js";
+import { cpuMs, measureIdleRate, measureWindow } from "./cpu-window.mjs";
 
 const raw = JSON.parse(process.argv[2] ?? "{}");
 const config = buildConfig(raw, {});
@@ -25,11 +27,6 @@ await exporter.firstPolls;
 // timer waking the process a thousand times a second costs CPU that the CPU-per-poll figures
 // must not carry (the exporter's own loop-lag metric samples every 10 ms and is measured).
 const delay = monitorEventLoopDelay({ resolution: 1 });
-
-function cpuMs() {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
 
 function delayFigures() {
   return {
@@ -54,38 +51,20 @@ async function requestTimes() {
   return times;
 }
 
-/** CPU time (ms) per thread name of this process, from /proc (Linux); {} elsewhere. */
-function threadCpuMs() {
-  const out = {};
-  try {
-    const tick = 10; // USER_HZ 100
-    for (const tid of readdirSync("/proc/self/task")) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const comm = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
-      // The main thread's id is the process id; the others are V8's and libuv's helpers.
-      const name = Number(tid) === process.pid ? "main" : comm === "node" ? "helpers" : comm;
-      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * tick;
-    }
-  } catch {
-    // not Linux
-  }
-  return out;
-}
+/** This process's idle rate (CPU ms per wall ms), measured by the `idle` command. */
+let idleRate = 0;
 
-async function pollOnce() {
-  const threadsBefore = threadCpuMs();
+/**
+ * One poll of every source at once, measured from just before it starts until the process is
+ * idle again (published, compressed, collected): see bench/cpu-window.mjs.
+ */
+async function pollOnce({ settle = true } = {}) {
   const timesBefore = await requestTimes();
-  const started = performance.now();
-  const cpuBefore = cpuMs();
-  const usageBefore = process.cpuUsage();
-  await Promise.all(exporter.pollers.map((poller) => poller.poll()));
-  const cpu = cpuMs() - cpuBefore;
-  const usage = process.cpuUsage(usageBefore);
-  const threadsAfter = threadCpuMs();
-  const threads = {};
-  for (const [name, ms] of Object.entries(threadsAfter)) threads[name] = ms - (threadsBefore[name] ?? 0);
-  const wallMs = performance.now() - started;
+  const { figures } = await measureWindow(
+    () => Promise.all(exporter.pollers.map((poller) => poller.poll())),
+    idleRate,
+    { settle },
+  );
   const timesAfter = await requestTimes();
   const meanRequestMs = {};
   for (const [source, after] of Object.entries(timesAfter)) {
@@ -94,11 +73,8 @@ async function pollOnce() {
     meanRequestMs[source] = count > 0 ? ((after.sum - before.sum) / count) * 1000 : undefined;
   }
   return {
-    wallMs,
-    cpuMs: cpu,
-    cpuUserMs: usage.user / 1000,
-    cpuSystemMs: usage.system / 1000,
-    threads,
+    ...figures,
+    idleRate,
     meanRequestMs,
     sources: exporter.pollers.map((p) => ({
       source: p.status.source,
@@ -158,7 +134,12 @@ const handlers = {
   heapSnapshot: (file) => heapSnapshot(file),
   profileStart: (kind) => profileStart(kind),
   profileStop: (arg) => profileStop(arg),
-  poll: () => pollOnce(),
+  poll: (arg) => pollOnce(arg),
+  // The idle rate over a quiet window (no poll, no scrape), subtracted from every poll after.
+  idle: async (ms) => {
+    idleRate = await measureIdleRate(ms ?? 2000);
+    return { idleRate };
+  },
   resetDelay: () => {
     delay.disable();
     delay.reset();
@@ -183,7 +164,12 @@ const handlers = {
       arrayBuffersBytes: after.arrayBuffers,
     };
   },
-  usage: () => ({ cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss, heap: process.memoryUsage() }),
+  usage: () => ({
+    cpuMs: cpuMs(),
+    idleRate,
+    rssBytes: process.memoryUsage().rss,
+    heap: process.memoryUsage(),
+  }),
 };
 
 process.on("message", (message) => {

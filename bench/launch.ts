@@ -22,8 +22,11 @@ export interface SimulatorBanner {
 /** The settings a user would run with; the lower bounds of the poll-time goal use them too. */
 export const BENCH_POLL = { concurrency: 4, pageSize: 100, detailsPerPoll: 50 } as const;
 
+/** The benchmark's worlds: the simulator's own records, and heavier records of static jobs. */
+export type World = "simulator" | "heavy";
+
 /** Arguments of bench/simulator-server.ts for `jobs` per source and `latencyMs` per answer. */
-export function simulatorArgs(jobs: number, latencyMs: number): string[] {
+export function simulatorArgs(jobs: number, latencyMs: number, world: World = "simulator"): string[] {
   const n = String(jobs);
   return [
     "bench/simulator-server.ts",
@@ -35,6 +38,8 @@ export function simulatorArgs(jobs: number, latencyMs: number): string[] {
     n,
     "--latency",
     String(latencyMs),
+    "--world",
+    world,
   ];
 }
 

@@ -60,7 +60,7 @@ const banner = JSON.parse(await firstLine(sim)) as SimulatorBanner;
 const exporter = spawnBenchExporter(benchExporterConfig(banner));
 await once(exporter, "message");
 let nextId = 1;
-function call<T>(cmd: string, arg?: string): Promise<T> {
+function call<T>(cmd: string, arg?: unknown): Promise<T> {
   const id = nextId++;
   return new Promise((res, rej) => {
     const onMessage = (m: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
@@ -82,8 +82,11 @@ try {
       method: "POST",
       body: JSON.stringify({ fraction: Number(values.churn) }),
     });
-    await call("poll");
+    // Unmeasured, before the idle rate is known: no waiting for idle.
+    await call("poll", { settle: false });
   }
+  // Each poll is measured until the process is idle again, its idle rate subtracted.
+  await call("idle");
   if (profileDir)
     await call(
       "profileStart",

@@ -1,16 +1,21 @@
-// `npm run bench`: the exporter against the simulator, every figure of issue 4's goals measured
-// in one run on one machine, printed as one table and written to bench/results/<date>.md.
+// `npm run bench`: the exporter against the simulator, every figure of issue 13's goals
+// measured in one run on one machine, printed as one table and written to
+// bench/results/<date>.md.
 //
-// Processes: the simulator (bench/simulator-server.ts), the exporter under test
-// (bench/exporter-process.mjs, polls driven over IPC), nginx serving a static copy of the same
+// Processes: the simulator (bench/simulator-server.ts) in each of two worlds (its own records,
+// and heavier records of the same static jobs), the exporter under test
+// (bench/exporter-process.mjs, polls driven over IPC), the floor (bench/floor.mjs: the same
+// requests, received and JSON.parse()d, nothing else), nginx serving a static copy of the same
 // body (the ceiling), the prom-client peer (bench/peer.mjs), and wrk for the scrape load. This
-// process only orchestrates, plus a slow fixed-rate scraper for latency. See docs/performance.md.
+// process only orchestrates, plus a slow fixed-rate scraper for latency. CPU per poll is the
+// whole process's (every thread) from the poll's start until the process is idle again, its
+// idle rate subtracted (bench/cpu-window.mjs). See docs/performance.md.
 //
-//   npm run bench                      headline 10,000 jobs per source, scaling 1k/10k/50k
+//   npm run bench                      headline 10,000 jobs per source, scaling 1k/10k/50k, both worlds
 //   npm run bench -- --quick           1,000 jobs per source, short runs, no scaling (CI)
-//   npm run bench -- --soak 500        also the 500-poll memory run with 5 % churn per poll
+//   npm run bench -- --soak 500        also the 500-poll memory run with 5 % churn per poll, per world
 //   options: --jobs N --latency MS --duration S --scaling 1000,10000,50000 --no-scaling
-//            --no-build --out DIR
+//            --worlds simulator,heavy --flat-polls N --no-build --out DIR
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -29,6 +34,7 @@ import {
   simulatorArgs,
   spawnBenchExporter,
   TSX,
+  type World,
 } from "./launch.js";
 
 const { values: opts } = parseArgs({
@@ -40,6 +46,7 @@ const { values: opts } = parseArgs({
     scaling: { type: "string", default: "1000,10000,50000" },
     "no-scaling": { type: "boolean", default: false },
     soak: { type: "string" },
+    worlds: { type: "string", default: "simulator,heavy" },
     "flat-polls": { type: "string" },
     "no-build": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "results") },
@@ -49,15 +56,17 @@ const { values: opts } = parseArgs({
 const QUICK = opts.quick === true;
 const JOBS = Number(opts.jobs ?? (QUICK ? 1000 : 10000));
 const LATENCY_MS = Number(opts.latency);
-const WRK_SECONDS = Number(opts.duration ?? (QUICK ? 2 : 6));
+const WRK_SECONDS = Number(opts.duration ?? (QUICK ? 2 : 5));
 const CONNECTIONS = 16;
 const { concurrency: CONCURRENCY, pageSize: PAGE_SIZE, detailsPerPoll: DETAILS_PER_POLL } = BENCH_POLL;
 const CHURN = 0.05;
-const FLAT_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 20));
+const WORLDS = opts.worlds.split(",").map((w) => {
+  if (w !== "simulator" && w !== "heavy") throw new Error(`--worlds: unknown world ${w}`);
+  return w as World;
+});
 /**
  * CPU per poll is the steady state of a long-running exporter: every size is measured the same
- * way, after the same polls of warm-up (V8 still compiles the hot paths in the first few), as
- * the median of this many polls.
+ * way, after the same polls of warm-up (V8 still compiles the hot paths in the first few).
  */
 const WARM_UP_POLLS = 3;
 /**
@@ -69,25 +78,39 @@ const WARM_UP_POLLS = 3;
  * ends at WARM_UP_POLLS). The quick run stops at WARM_UP_POLLS.
  */
 const MAX_WARM_UP_POLLS = QUICK ? WARM_UP_POLLS : 120;
-// Eleven polls: at 1,000 jobs per source a full collection lands in about one poll of four and
-// doubles that poll's CPU; the median of five moved by ±25 % between runs of the same code.
-const CPU_POLLS = QUICK ? 3 : 11;
-// A poll at the headline lasts ~2.7 s: at 20 scrapes a second one poll gave ~54 samples, so
-// its "p99" was its slowest scrape (2a moved from 0.99x to 2.01x between runs of the same
-// code). Four polls back to back and 10 s idle give ~200 samples a side.
-const LATENCY_POLLS = QUICK ? 1 : 4;
-const IDLE_WINDOW_MS = QUICK ? 1500 : 10_000;
-/** Warm-up polls made, by jobs per source, for the report. */
-const warmUpPolls = new Map<number, number>();
+/** The quiet window over which each process's idle rate is measured (no poll, no scrape). */
+const IDLE_RATE_MS = QUICK ? 1000 : 2000;
+/** Polls of unchanged jobs, each followed by the floor replaying the same requests (goal 2a). */
+const UNCHANGED_POLLS = QUICK ? 3 : 5;
+/** Unmeasured replays of the first of them that warm the floor up (JIT, connections). */
+const FLOOR_WARM_UP = 2;
+/**
+ * Polls with 5 % churn before each and no scrape: CPU per poll (2b) is their median, the wall
+ * time (3) their median per source, and RSS after each settles gives the flat growth (5c).
+ */
+const CHURN_POLLS = Number(opts["flat-polls"] ?? (QUICK ? 5 : 12));
+/**
+ * Polls per scaling point (2c), fewer at 50,000 jobs per source where one lasts ~15 s on two
+ * cores (their spread is a few per cent there; the full run must stay within ~12 minutes).
+ */
+const SCALE_POLLS = (jobs: number) => (jobs >= 50_000 ? 3 : 7);
+const LATENCY_POLLS = QUICK ? 1 : 3;
+const IDLE_WINDOW_MS = QUICK ? 1500 : 6000;
+/** The 1,000 jobs per source of goal 5a, and the 10,000 of 5b. */
+const SMALL_JOBS = 1000;
+const SERIES_JOBS = 10_000;
 const SOAK_POLLS = opts.soak === undefined ? undefined : Number(opts.soak || 500);
 // Without the scaling run the table still shows the headline's own row.
 const SCALING = QUICK || opts["no-scaling"] ? [JOBS] : opts.scaling.split(",").map(Number);
+/** Warm-up polls made, by world and jobs per source, for the report. */
+const warmUpPolls: string[] = [];
 
 const children = new Set<ChildProcess>();
 const scratch = mkdtempSync(join(tmpdir(), "hcje-bench-"));
 
+const benchStarted = Date.now();
 function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
+  process.stderr.write(`[bench +${Math.round((Date.now() - benchStarted) / 1000)}s] ${message}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,9 +187,9 @@ async function spawnWithBanner<T>(
   return { child, banner: JSON.parse(line) as T };
 }
 
-async function startSim(jobs: number) {
-  log(`simulator: ${jobs} jobs per source, ${LATENCY_MS} ms per request`);
-  return spawnWithBanner<SimulatorBanner>(TSX, simulatorArgs(jobs, LATENCY_MS));
+async function startSim(world: World, jobs: number) {
+  log(`simulator (${world}): ${jobs} jobs per source, ${LATENCY_MS} ms per request`);
+  return spawnWithBanner<SimulatorBanner>(TSX, simulatorArgs(jobs, LATENCY_MS, world));
 }
 
 interface Expected {
@@ -187,15 +210,31 @@ interface RequestCounts {
   byApi: Record<string, number>;
 }
 
-interface PollResult {
-  wallMs: number;
+/** What bench/cpu-window.mjs measures of one poll, in the exporter or in the floor. */
+interface Window {
+  /** Whole-process CPU from the poll's start until idle again, idle subtracted. */
   cpuMs: number;
+  rawCpuMs: number;
+  idleMs: number;
+  idleRate: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Until the poll's promise resolved. */
+  wallMs: number;
+  /** From then until the process was idle again. */
+  settleMs: number;
+  settled: boolean;
   /** CPU by thread from /proc, 10 ms ticks: `main`, and `helpers` (V8's collector and compiler, zlib on libuv's pool). */
   threads: Record<string, number>;
+  /** RSS once idle again. */
+  rssBytes: number;
+}
+
+interface PollResult extends Window {
   /** Mean duration of one API request during the poll, as the exporter's client measured it. */
   meanRequestMs: Partial<Record<SourceName, number>>;
   sources: Array<{
-    source: "spark" | "flink" | "dataarts";
+    source: SourceName;
     result: string;
     seconds: number;
     jobs: number;
@@ -205,11 +244,10 @@ interface PollResult {
   }>;
 }
 
-/** The exporter under test and the IPC calls into it. */
-class ExporterProcess {
+/** A node process of the benchmark's, driven over IPC: the exporter under test, or the floor. */
+class IpcProcess {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  url = "";
 
   constructor(readonly child: ChildProcess) {
     child.on("message", (message: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
@@ -221,36 +259,88 @@ class ExporterProcess {
     });
   }
 
-  static async start(sim: SimulatorBanner): Promise<ExporterProcess> {
-    const child = track(spawnBenchExporter(benchExporterConfig(sim)));
-    const exporter = new ExporterProcess(child);
+  /** Waits for the process's first message ({ ready, url? }). */
+  async ready(what: string): Promise<{ url?: string }> {
     const [ready] = (await Promise.race([
-      once(child, "message"),
-      once(child, "exit").then(([code]) => {
-        throw new Error(`the exporter exited with ${code} before its first poll ended`);
+      once(this.child, "message"),
+      once(this.child, "exit").then(([code]) => {
+        throw new Error(`${what} exited with ${code} before it was ready`);
       }),
-    ])) as [{ url: string }];
-    exporter.url = ready.url;
-    return exporter;
+    ])) as [{ url?: string }];
+    return ready;
   }
 
-  call<T>(cmd: string): Promise<T> {
+  call<T>(cmd: string, arg?: unknown): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall as (v: unknown) => void, reject });
-      this.child.send({ id, cmd });
+      this.child.send({ id, cmd, arg });
     });
   }
 
-  poll(): Promise<PollResult> {
-    return this.call<PollResult>("poll");
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   async stop(): Promise<void> {
     if (this.child.connected) this.child.disconnect();
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    if (this.child.exitCode === null) await once(this.child, "exit");
+    if (this.child.exitCode === null && this.child.signalCode === null) await once(this.child, "exit");
     clearTimeout(timer);
+  }
+}
+
+/** The exporter under test. */
+class ExporterProcess extends IpcProcess {
+  url = "";
+
+  static async start(sim: SimulatorBanner): Promise<ExporterProcess> {
+    const exporter = new ExporterProcess(track(spawnBenchExporter(benchExporterConfig(sim))));
+    exporter.url = (await exporter.ready("the exporter")).url ?? "";
+    return exporter;
+  }
+
+  /** `settle: false` for polls under a scrape load, which never lets the process idle. */
+  poll(settle = true): Promise<PollResult> {
+    return this.call<PollResult>("poll", { settle });
+  }
+}
+
+/** One request of the simulator's log, as the floor replays it. */
+interface LoggedRequest {
+  api: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  workspace?: string;
+}
+
+/** The floor: the same requests, received and parsed, nothing else (bench/floor.mjs). */
+class FloorProcess extends IpcProcess {
+  static async start(sim: SimulatorBanner): Promise<FloorProcess> {
+    const options = {
+      url: sim.url,
+      projectId: sim.projectId,
+      accessKey: sim.accessKey,
+      secretKey: sim.secretKey,
+      concurrency: CONCURRENCY,
+    };
+    const child = spawn(process.execPath, ["bench/floor.mjs", JSON.stringify(options)], {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const floor = new FloorProcess(track(child));
+    await floor.ready("the floor");
+    return floor;
+  }
+
+  /** Replays `requests` (a poll's, from the simulator's log): per source, all sources at once. */
+  poll(requests: LoggedRequest[]): Promise<Window & { requests: number }> {
+    const bySource: Record<string, LoggedRequest[]> = { spark: [], flink: [], dataarts: [] };
+    for (const r of requests) {
+      const source = r.api === "spark_details" ? "spark" : r.api;
+      bySource[source]?.push(r);
+    }
+    return this.call("poll", bySource);
   }
 }
 
@@ -458,11 +548,21 @@ function lowerBoundMs(listings: number[], details: number, roundTripMs = LATENCY
   return (first + rest + Math.ceil(details / CONCURRENCY)) * roundTripMs;
 }
 
+interface Measured {
+  poll: PollResult;
+  costs: ApiCost[];
+  detailsRepeated: number;
+  detailsBacklog: number;
+  /** The poll's requests as the simulator logged them (when asked for: the floor replays them). */
+  requests?: LoggedRequest[];
+}
+
 async function measuredPoll(
   sim: SimulatorBanner,
   exporter: ExporterProcess,
   churn = CHURN,
-): Promise<{ poll: PollResult; costs: ApiCost[]; detailsRepeated: number; detailsBacklog: number }> {
+  { capture = false, settle = true } = {},
+): Promise<Measured> {
   if (churn > 0)
     await getJson(`${sim.control}/__bench/churn`, {
       method: "POST",
@@ -472,7 +572,8 @@ async function measuredPoll(
     `${sim.control}/__bench/expected?pageSize=${PAGE_SIZE}&detailsPerPoll=${DETAILS_PER_POLL}`,
   );
   const before = await getJson<RequestCounts>(`${sim.url}/__simulator/requests`);
-  const poll = await exporter.poll();
+  const seq = capture ? (await getJson<{ seq: number }>(`${sim.control}/__bench/seq`)).seq : 0;
+  const poll = await exporter.poll(settle);
   const after = await getJson<RequestCounts>(`${sim.url}/__simulator/requests`);
   const failed = poll.sources.filter((s) => s.result !== "success");
   if (failed.length > 0) throw new Error(`a poll failed: ${JSON.stringify(failed)}`);
@@ -491,15 +592,20 @@ async function measuredPoll(
       wallMs: (status?.seconds ?? Number.NaN) * 1000,
     };
   });
+  const requests = capture
+    ? await getJson<LoggedRequest[]>(`${sim.control}/__bench/requests?after=${seq}`)
+    : undefined;
   const check = await getJson<Expected>(
     `${sim.control}/__bench/expected?pageSize=${PAGE_SIZE}&detailsPerPoll=0`,
   );
-  return {
+  const measured: Measured = {
     poll,
     costs,
     detailsRepeated: check.detailsRepeated,
     detailsBacklog: check.spark.detailsBacklog ?? 0,
   };
+  if (requests) measured.requests = requests;
+  return measured;
 }
 
 /**
@@ -515,7 +621,8 @@ async function warmUp(
 ): Promise<number> {
   let first: number | undefined;
   for (let polls = 1; ; polls++) {
-    const backlog = (await measuredPoll(sim, exporter)).detailsBacklog;
+    // Unmeasured, and before the idle rate is known: no waiting for idle.
+    const backlog = (await measuredPoll(sim, exporter, CHURN, { settle: false })).detailsBacklog;
     first ??= backlog;
     if (polls < minPolls) continue;
     if (backlog === 0 || polls >= maxPolls) return polls;
@@ -525,22 +632,77 @@ async function warmUp(
     if (!(perPoll > 0) || backlog / perPoll > maxPolls - polls) return polls;
   }
 }
+
+/** Per-poll figures of a set of polls: the median poll's, and the spread around it. */
+interface PollSummary {
+  polls: number;
+  cpuMs: number;
+  /** CPU of the 25th and 75th percentile polls: how much the median can be trusted. */
+  cpuQuartilesMs: [number, number];
+  rawCpuMs: number;
+  idleMs: number;
+  mainMs: number;
+  helpersMs: number;
+  wallMs: number;
+  settleMs: number;
+  /** Polls whose process was not idle again within the settle limit. */
+  unsettled: number;
+  rssBytes: number;
+  requests?: number;
+}
+
+function summarise(
+  windows: Array<Window & { sources?: PollResult["sources"]; requests?: number }>,
+): PollSummary {
+  const cpu = windows.map((w) => w.cpuMs);
+  const sorted = [...windows].sort((a, b) => a.cpuMs - b.cpuMs);
+  const mid = sorted[Math.floor(sorted.length / 2)] as (typeof windows)[number];
+  const summary: PollSummary = {
+    polls: windows.length,
+    cpuMs: median(cpu),
+    cpuQuartilesMs: [percentile(cpu, 25), percentile(cpu, 75)],
+    rawCpuMs: median(windows.map((w) => w.rawCpuMs)),
+    idleMs: median(windows.map((w) => w.idleMs)),
+    mainMs: mid.threads.main ?? 0,
+    helpersMs: mid.threads.helpers ?? 0,
+    wallMs: median(windows.map((w) => w.wallMs)),
+    settleMs: median(windows.map((w) => w.settleMs)),
+    unsettled: windows.filter((w) => !w.settled).length,
+    rssBytes: median(windows.map((w) => w.rssBytes)),
+  };
+  const requests = mid.sources ? mid.sources.reduce((sum, source) => sum + source.requests, 0) : mid.requests;
+  if (requests !== undefined) summary.requests = requests;
+  return summary;
+}
+
+/** Both processes' idle rates, over the same quiet window (no poll, no scrape). */
+async function measureIdle(...processes: IpcProcess[]): Promise<number[]> {
+  const rates = await Promise.all(processes.map((p) => p.call<{ idleRate: number }>("idle", IDLE_RATE_MS)));
+  return rates.map((r) => r.idleRate);
+}
+
+/** Data lines of an exposition body. */
+function countSeries(body: Buffer): number {
+  let series = 0;
+  let start = 0;
+  for (let nl = body.indexOf(10, start); nl >= 0; nl = body.indexOf(10, start)) {
+    if (nl > start && body[start] !== 35) series++; // not empty, not '#'
+    start = nl + 1;
+  }
+  return series;
+}
+
 interface Headline {
+  world: World;
   jobs: number;
   series: number;
   bodyBytes: number;
   gzipBytes: number;
+  bodyFile: string;
   exporterPlain?: WrkResult;
   exporterGzip?: WrkResult;
   nginxPlain?: WrkResult;
   nginxGzip?: WrkResult;
-  peerPlain?: WrkResult;
-  peerGzip?: WrkResult;
-  /** The peer's RSS after its last measurement, and after 16 concurrent scrapes if it failed those. */
-  peerRssBytes?: number;
-  peerConcurrentRssBytes?: number;
-  /** The peer was measured with one connection (16 finished no scrape within the run). */
-  peerSequential: boolean;
   idleP99Ms: number;
   pollP99Ms: number;
   /** Scrapes timed idle and during the latency polls. */
@@ -548,65 +710,74 @@ interface Headline {
   scrapeFailures: number;
   delayP99Ms: number;
   delayMaxMs: number;
-  cpuPerPollMs: number;
-  cpuSplit: ReturnType<typeof medianPoll>;
+  idleRates: { exporter: number; floor: number };
+  unchanged: PollSummary;
+  floor: PollSummary;
+  /** Exporter / floor of each pair of polls, for the spread of 2a. */
+  floorRatios: number[];
+  churned: PollSummary;
+  /** Per source, the median over the churn polls of wall time / bound (nominal and measured RTT). */
+  wall: Array<{ source: SourceName; wallMs: number; boundMs: number; ratio: number; measuredRatio: number }>;
   costs: ApiCost[];
   detailsRepeated: number;
-  rssBytes: number;
-  flat: { polls: number; fromBytes: number; toBytes: number };
+  rssAfterLoadBytes: number;
+  flat: { polls: number; window: number; fromBytes: number; toBytes: number };
 }
 
-async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headline> {
-  const { child: simChild, banner: sim } = await startSim(JOBS);
+async function headline(world: World, tools: { nginx?: string; wrk?: string }): Promise<Headline> {
+  const { child: simChild, banner: sim } = await startSim(world, JOBS);
   let exporter: ExporterProcess | undefined;
+  let floor: FloorProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
+    floor = await FloorProcess.start(sim);
     const metrics = `${exporter.url}/metrics`;
-    log("warm-up polls");
-    // The latency polls below end the warm-up.
-    warmUpPolls.set(JOBS, (await warmUp(sim, exporter, WARM_UP_POLLS - 1, MAX_WARM_UP_POLLS - 1)) + 1);
+    log(`${world}: warm-up polls`);
+    const warm = await warmUp(sim, exporter, WARM_UP_POLLS, MAX_WARM_UP_POLLS);
+    warmUpPolls.push(`${warm} at ${JOBS} (${world})`);
+    const [exporterIdle = 0, floorIdle = 0] = await measureIdle(exporter, floor);
 
-    log(`scrape latency: idle, then during ${LATENCY_POLLS} polls`);
+    log(`${world}: ${UNCHANGED_POLLS} polls of unchanged jobs, each followed by the floor`);
+    const unchanged: PollResult[] = [];
+    const floorPolls: Array<Window & { requests: number }> = [];
+    for (let i = 0; i < UNCHANGED_POLLS; i++) {
+      const measured = await measuredPoll(sim, exporter, 0, { capture: true });
+      // The floor's first replays warm it up as the exporter's warm-up polls did the exporter.
+      if (i === 0) for (let k = 0; k < FLOOR_WARM_UP; k++) await floor.poll(measured.requests ?? []);
+      unchanged.push(measured.poll);
+      floorPolls.push(await floor.poll(measured.requests ?? []));
+      await getJson(`${sim.control}/__bench/forget`, { method: "POST" });
+    }
+    await floor.stop();
+    floor = undefined;
+
+    log(`${world}: scrape latency, idle, then during ${LATENCY_POLLS} poll(s)`);
     await exporter.call("resetDelay");
     const idle = fixedRateScraper(metrics);
     await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
     const idleScrapes = await idle.stop();
     await exporter.call("resetDelay");
     const during = fixedRateScraper(metrics);
-    let latencyPoll = await measuredPoll(sim, exporter);
-    for (let i = 1; i < LATENCY_POLLS; i++) latencyPoll = await measuredPoll(sim, exporter);
+    for (let i = 0; i < LATENCY_POLLS; i++) await measuredPoll(sim, exporter, CHURN, { settle: false });
     const duringScrapes = await during.stop();
     const delay = await exporter.call<{ p99: number; max: number }>("delay");
 
-    log("CPU per poll (no scrapes)");
-    const cpuPolls: Array<{ poll: PollResult }> = [];
-    let costs = latencyPoll.costs;
-    let repeated = latencyPoll.detailsRepeated;
-    for (let i = 0; i < CPU_POLLS; i++) {
-      const measured = await measuredPoll(sim, exporter);
-      cpuPolls.push(measured);
-      costs = measured.costs;
-      repeated = measured.detailsRepeated;
-    }
-
-    log(`memory over ${FLAT_POLLS} polls with ${CHURN * 100} % churn each`);
-    const fromBytes = rssOf(exporter.child.pid);
-    for (let i = 0; i < FLAT_POLLS; i++) await measuredPoll(sim, exporter);
-    const toBytes = rssOf(exporter.child.pid);
+    log(`${world}: ${CHURN_POLLS} polls with ${CHURN * 100} % churn each (no scrapes)`);
+    const churned: Measured[] = [];
+    for (let i = 0; i < CHURN_POLLS; i++) churned.push(await measuredPoll(sim, exporter));
+    const last = churned[churned.length - 1] as Measured;
+    const window = Math.max(1, Math.floor(CHURN_POLLS / 3));
+    const rss = churned.map((m) => m.poll.rssBytes);
 
     const plain = await fetchBody(metrics, false);
     const gzipped = await fetchBody(metrics, true);
-    const series = plain
-      .toString("utf8")
-      .split("\n")
-      .filter((l) => l !== "" && !l.startsWith("#")).length;
-    const bodyFile = join(scratch, "metrics.txt");
+    const bodyFile = join(scratch, `metrics-${world}.txt`);
     writeFileSync(bodyFile, plain);
 
-    log("throughput: exporter");
+    log(`${world}: throughput, exporter`);
     const exporterPlain = wrk(tools.wrk, metrics, false);
     const exporterGzip = wrk(tools.wrk, metrics, true);
-    const rssBytes = rssOf(exporter.child.pid);
+    const rssAfterLoadBytes = rssOf(exporter.pid);
     await exporter.stop();
     exporter = undefined;
     await stopChild(simChild);
@@ -614,7 +785,7 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
     let nginxPlain: WrkResult | undefined;
     let nginxGzip: WrkResult | undefined;
     if (tools.nginx) {
-      log("throughput: nginx (the ceiling)");
+      log(`${world}: throughput, nginx (the ceiling)`);
       const nginx = await startNginx(tools.nginx, plain, gzipped);
       try {
         nginxPlain = wrk(tools.wrk, nginx.url, false);
@@ -624,115 +795,75 @@ async function headline(tools: { nginx?: string; wrk?: string }): Promise<Headli
       }
     }
 
-    log("throughput: the prom-client peer");
-    const startPeer = () => spawnWithBanner<{ url: string }>(process.execPath, ["bench/peer.mjs", bodyFile]);
-    let peer = await startPeer();
-    let peerPlain: WrkResult | undefined;
-    let peerGzip: WrkResult | undefined;
-    let peerRssBytes: number | undefined;
-    let peerConcurrentRssBytes: number | undefined;
-    let peerSequential = false;
-    try {
-      const peerSeconds = Math.max(WRK_SECONDS, QUICK ? 3 : 20);
-      // prom-client renders concurrent scrapes interleaved: with 16 at once and seconds each,
-      // none may finish within the run. Then the peer is measured one scrape at a time (its
-      // best case: one render at a time is all its one thread can do anyway), in a fresh
-      // process: the abandoned renders of the 16 go on for a minute and took the CPU that
-      // the one connection's scrapes needed (no gzip scrape finished).
-      const measurePeer = async (gzip: boolean) => {
-        const sixteen = wrk(tools.wrk, `${peer.banner.url}/metrics`, gzip, peerSeconds);
-        if (!sixteen || sixteen.requests > 0) return sixteen;
-        peerSequential = true;
-        peerConcurrentRssBytes = Math.max(peerConcurrentRssBytes ?? 0, rssOf(peer.child.pid));
-        await stopChild(peer.child);
-        peer = await startPeer();
-        return wrk(tools.wrk, `${peer.banner.url}/metrics`, gzip, peerSeconds, 1);
-      };
-      peerPlain = await measurePeer(false);
-      peerGzip = await measurePeer(true);
-      peerRssBytes = rssOf(peer.child.pid);
-    } finally {
-      await stopChild(peer.child);
-    }
-
     return {
+      world,
       jobs: JOBS * 3,
-      series,
+      series: countSeries(plain),
       bodyBytes: plain.length,
       gzipBytes: gzipped.length,
+      bodyFile,
       exporterPlain,
       exporterGzip,
       nginxPlain,
       nginxGzip,
-      peerPlain,
-      peerGzip,
-      peerRssBytes,
-      peerConcurrentRssBytes,
-      peerSequential,
       idleP99Ms: percentile(idleScrapes.latencies, 99),
       pollP99Ms: percentile(duringScrapes.latencies, 99),
       latencySamples: [idleScrapes.latencies.length, duringScrapes.latencies.length],
       scrapeFailures: idleScrapes.failures + duringScrapes.failures,
       delayP99Ms: delay.p99,
       delayMaxMs: delay.max,
-      cpuPerPollMs: median(cpuOfPolls(cpuPolls)),
-      cpuSplit: medianPoll(cpuPolls),
-      costs,
-      detailsRepeated: repeated,
-      rssBytes,
-      flat: { polls: FLAT_POLLS, fromBytes, toBytes },
+      idleRates: { exporter: exporterIdle, floor: floorIdle },
+      unchanged: summarise(unchanged),
+      floor: summarise(floorPolls),
+      floorRatios: unchanged.map((p, i) => p.cpuMs / (floorPolls[i]?.cpuMs ?? Number.NaN)),
+      churned: summarise(churned.map((m) => m.poll)),
+      wall: SOURCES.map((source) => {
+        const of = churned.map((m) => m.costs.find((c) => c.source === source) as ApiCost);
+        return {
+          source,
+          wallMs: median(of.map((c) => c.wallMs)),
+          boundMs: median(of.map((c) => c.boundMs)),
+          ratio: median(of.map((c) => c.wallMs / c.boundMs)),
+          measuredRatio: median(of.map((c) => c.wallMs / c.measuredBoundMs)),
+        };
+      }),
+      costs: last.costs,
+      detailsRepeated: last.detailsRepeated,
+      rssAfterLoadBytes,
+      flat: {
+        polls: CHURN_POLLS,
+        window,
+        fromBytes: median(rss.slice(0, window)),
+        toBytes: median(rss.slice(-window)),
+      },
     } satisfies Headline;
   } finally {
+    await floor?.stop();
     await exporter?.stop();
     await stopChild(simChild);
   }
 }
 
-interface ScalePoint {
+interface ScalePoint extends PollSummary {
+  world: World;
   jobsPerSource: number;
-  cpuPerPollMs: number;
-  rssBytes: number;
-  /** Of the median poll: CPU of the main thread and of the others; API requests of the poll. */
-  mainMs?: number;
-  helpersMs?: number;
-  requests?: number;
-  /** CPU per poll of the 25th and 75th percentile polls: how much the median can be trusted. */
-  cpuQuartilesMs?: [number, number];
+  /** Only where the series count is needed (5b at 10,000 jobs per source). */
+  series?: number;
 }
 
-const cpuOfPolls = (polls: Array<{ poll: PollResult }>) => polls.map((p) => p.poll.cpuMs);
-
-/** The poll of median CPU among `polls`, for its thread split and request count. */
-function medianPoll(polls: Array<{ poll: PollResult }>): {
-  mainMs: number;
-  helpersMs: number;
-  requests: number;
-  cpuQuartilesMs: [number, number];
-} {
-  const sorted = [...polls].sort((a, b) => a.poll.cpuMs - b.poll.cpuMs);
-  const poll = (sorted[Math.floor(sorted.length / 2)] as { poll: PollResult }).poll;
-  return {
-    mainMs: poll.threads.main ?? 0,
-    helpersMs: poll.threads.helpers ?? 0,
-    requests: poll.sources.reduce((sum, source) => sum + source.requests, 0),
-    cpuQuartilesMs: [percentile(cpuOfPolls(polls), 25), percentile(cpuOfPolls(polls), 75)],
-  };
-}
-
-async function scalePoint(jobsPerSource: number): Promise<ScalePoint> {
-  const { child: simChild, banner: sim } = await startSim(jobsPerSource);
+async function scalePoint(world: World, jobsPerSource: number, countTheSeries = false): Promise<ScalePoint> {
+  const { child: simChild, banner: sim } = await startSim(world, jobsPerSource);
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
-    warmUpPolls.set(jobsPerSource, await warmUp(sim, exporter, WARM_UP_POLLS, MAX_WARM_UP_POLLS));
-    const polls: Array<{ poll: PollResult }> = [];
-    for (let i = 0; i < CPU_POLLS; i++) polls.push(await measuredPoll(sim, exporter));
-    return {
-      jobsPerSource,
-      cpuPerPollMs: median(cpuOfPolls(polls)),
-      rssBytes: rssOf(exporter.child.pid),
-      ...medianPoll(polls),
-    };
+    const warm = await warmUp(sim, exporter, WARM_UP_POLLS, MAX_WARM_UP_POLLS);
+    warmUpPolls.push(`${warm} at ${jobsPerSource} (${world})`);
+    await measureIdle(exporter);
+    const polls: PollResult[] = [];
+    for (let i = 0; i < SCALE_POLLS(jobsPerSource); i++) polls.push((await measuredPoll(sim, exporter)).poll);
+    const point: ScalePoint = { world, jobsPerSource, ...summarise(polls) };
+    if (countTheSeries) point.series = countSeries(await fetchBody(`${exporter.url}/metrics`, false));
+    return point;
   } finally {
     await exporter?.stop();
     await stopChild(simChild);
@@ -747,6 +878,7 @@ interface MemorySample {
 }
 
 interface Soaked {
+  world: World;
   polls: number;
   /** Median RSS of the first window after the first polls, and of the last window. */
   fromBytes: number;
@@ -765,28 +897,29 @@ interface Soaked {
 /**
  * RSS moves by tens of MiB from one poll to the next (young generation, freed pages not yet
  * returned): one reading at each end decided the sign of the growth. The goal's figure is
- * the median of SOAK_WINDOW readings, one after each poll, at each end.
+ * the median of SOAK_WINDOW readings, one after each poll once it settled, at each end.
  */
 const SOAK_WINDOW = 20;
 const SOAK_FROM_POLL = 10;
 
-async function soak(polls: number): Promise<Soaked> {
-  const { child: simChild, banner: sim } = await startSim(JOBS);
+async function soak(world: World, polls: number): Promise<Soaked> {
+  const { child: simChild, banner: sim } = await startSim(world, JOBS);
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await ExporterProcess.start(sim);
+    // Every poll waits until the process is idle again: that needs its idle rate.
+    await measureIdle(exporter);
     const rssAfterPoll: number[] = [];
     const samples: MemorySample[] = [];
     for (let i = 1; i <= polls; i++) {
-      await measuredPoll(sim, exporter);
-      const rss = rssOf(exporter.child.pid);
+      const rss = (await measuredPoll(sim, exporter)).poll.rssBytes;
       rssAfterPoll[i] = rss;
       if (i % 50 === 0) {
         // After the RSS reading: the forced collection must not shape the figure it explains.
         const memory = await exporter.call<Omit<MemorySample, "poll">>("memory");
         samples.push({ poll: i, ...memory, rssBytes: rss });
         log(
-          `soak: poll ${i}/${polls}, RSS ${fmt(rss / MiB, 0)} MiB, heap after GC ${fmt(memory.heapUsedAfterGcBytes / MiB, 0)} MiB, ` +
+          `soak (${world}): poll ${i}/${polls}, RSS ${fmt(rss / MiB, 0)} MiB, heap after GC ${fmt(memory.heapUsedAfterGcBytes / MiB, 0)} MiB, ` +
             `array buffers ${fmt(memory.arrayBuffersBytes / MiB, 0)} MiB`,
         );
       }
@@ -796,6 +929,7 @@ async function soak(polls: number): Promise<Soaked> {
     const toPolls: [number, number] = [polls - window + 1, polls];
     const span = ([a, b]: [number, number]) => rssAfterPoll.slice(a, b + 1);
     return {
+      world,
       polls,
       fromBytes: median(span(fromPolls)),
       toBytes: median(span(toPolls)),
@@ -812,6 +946,33 @@ async function soak(polls: number): Promise<Soaked> {
   }
 }
 
+interface PeerResult {
+  world: World;
+  plain?: WrkResult;
+  gzip?: WrkResult;
+  rssBytes?: number;
+}
+
+/**
+ * The prom-client peer serving the same body, one connection (its best case: its one thread
+ * renders one scrape at a time anyway, and 16 concurrent renders of 10,000 jobs per source
+ * finished none within a run). 10 s a kind: one plain render of 10,000 jobs per source took
+ * more than 5 s. Information only.
+ */
+async function peer(h: Headline, tools: { wrk?: string }): Promise<PeerResult> {
+  log(`throughput: the prom-client peer (${h.world})`);
+  const started = await spawnWithBanner<{ url: string }>(process.execPath, ["bench/peer.mjs", h.bodyFile]);
+  try {
+    const seconds = QUICK ? 3 : 10;
+    const url = `${started.banner.url}/metrics`;
+    const plain = wrk(tools.wrk, url, false, seconds, 1);
+    const gzip = wrk(tools.wrk, url, true, seconds, 1);
+    return { world: h.world, plain, gzip, rssBytes: rssOf(started.child.pid) };
+  } finally {
+    await stopChild(started.child);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table
 // ---------------------------------------------------------------------------------------------
@@ -820,9 +981,13 @@ interface Row {
   goal: string;
   measured: string;
   target: string;
+  /** undefined: not measured in this run, or information only (`info`). */
   pass: boolean | undefined;
+  info?: boolean;
   /** How far a missed goal is from its target, e.g. "1.3× over". */
   miss?: string;
+  /** Why a measured figure has no verdict, e.g. "goal at 10,000". */
+  why?: string;
 }
 
 const MiB = 2 ** 20;
@@ -833,12 +998,23 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 
 /** "pass", or "FAIL (1.3× over)" with the distance to the target. */
 function verdict(row: Row): string {
-  if (row.pass === undefined) return "n/a";
+  if (row.info) return "info";
+  if (row.pass === undefined) return row.why ? `n/a (${row.why})` : "n/a";
   if (row.pass) return "pass";
   return row.miss ? `FAIL (${row.miss})` : "FAIL";
 }
 
-function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
+interface WorldFigures {
+  h: Headline;
+  scale: ScalePoint[];
+  /** RSS at 1,000 jobs per source, once settled (5a). */
+  small?: { rssBytes: number; from: string };
+  /** RSS per series at 10,000 jobs per source (5b), or at the headline size when not run. */
+  perSeries: { bytes: number; jobsPerSource: number; series: number; rssBytes: number };
+  soaked?: Soaked;
+}
+
+function buildRows(worlds: WorldFigures[], peers: PeerResult[]): Row[] {
   const rows: Row[] = [];
   const atLeast = (goal: string, value: number | undefined, target: number, unit = "×", detail = "") =>
     rows.push({
@@ -848,10 +1024,18 @@ function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
       pass: value === undefined ? undefined : value >= target,
       miss: value === undefined || value >= target ? undefined : `${fmt(target / value, 2)}× short`,
     });
-  const atMost = (goal: string, value: number | undefined, target: number, unit: string, detail = "") =>
+  const atMost = (
+    goal: string,
+    value: number | undefined,
+    target: number,
+    unit: string,
+    detail = "",
+    digits = 2,
+  ) =>
     rows.push({
       goal,
-      measured: value === undefined || !Number.isFinite(value) ? "n/a" : `${fmt(value, 2)}${unit}${detail}`,
+      measured:
+        value === undefined || !Number.isFinite(value) ? "n/a" : `${fmt(value, digits)}${unit}${detail}`,
       target: `≤ ${target}${unit}`,
       pass: value === undefined || !Number.isFinite(value) ? undefined : value <= target,
       miss:
@@ -861,103 +1045,154 @@ function buildRows(h: Headline, scale: ScalePoint[], soaked?: Soaked): Row[] {
             ? `${fmt(value / target, 2)}× the target`
             : undefined,
     });
-
   const rps = (r?: WrkResult) => (r ? `${fmt(r.rps, r.rps < 10 ? 2 : 0)} req/s` : "n/a");
-  atLeast(
-    "1a scrape throughput plain vs nginx",
-    ratio(h.exporterPlain?.rps, h.nginxPlain?.rps),
-    0.8,
-    "×",
-    ` (${rps(h.exporterPlain)} vs ${rps(h.nginxPlain)})`,
-  );
-  atLeast(
-    "1b scrape throughput gzip vs nginx",
-    ratio(h.exporterGzip?.rps, h.nginxGzip?.rps),
-    0.8,
-    "×",
-    ` (${rps(h.exporterGzip)} vs ${rps(h.nginxGzip)})`,
-  );
-  atLeast(
-    "1c scrape throughput plain vs prom-client peer",
-    ratio(h.exporterPlain?.rps, h.peerPlain?.rps),
-    50,
-    "×",
-    ` (peer ${rps(h.peerPlain)})`,
-  );
-  atLeast(
-    "1d scrape throughput gzip vs prom-client peer",
-    ratio(h.exporterGzip?.rps, h.peerGzip?.rps),
-    50,
-    "×",
-    ` (peer ${rps(h.peerGzip)})`,
-  );
-  atMost(
-    "2a scrape p99 during a poll / idle p99",
-    ratio(h.pollP99Ms, h.idleP99Ms),
-    2,
-    "×",
-    ` (${fmt(h.pollP99Ms)} ms vs ${fmt(h.idleP99Ms)} ms)`,
-  );
-  atMost("2b event-loop delay p99 during a poll", h.delayP99Ms, 20, " ms", ` (max ${fmt(h.delayMaxMs)} ms)`);
-  for (const cost of h.costs) {
+
+  for (const { h, scale, small, perSeries, soaked } of worlds) {
+    const w = `(${h.world})`;
+    const thousands = h.jobs / 1000;
     atMost(
-      `3 poll wall time / lower bound, ${cost.source}`,
-      ratio(cost.wallMs, cost.boundMs),
+      `2a CPU per poll, unchanged jobs / floor ${w}`,
+      ratio(h.unchanged.cpuMs, h.floor.cpuMs),
+      2,
+      "×",
+      ` (${fmt(h.unchanged.cpuMs, 0)} ms vs floor ${fmt(h.floor.cpuMs, 0)} ms per poll of ${h.jobs} jobs, whole process, idle subtracted; pairs ${fmt(Math.min(...h.floorRatios), 2)}-${fmt(Math.max(...h.floorRatios), 2)}×)`,
+    );
+    atMost(
+      `2b CPU per poll per 1,000 jobs, ${CHURN * 100} % churn ${w}`,
+      h.churned.cpuMs / thousands,
+      15,
+      " ms",
+      ` (${fmt(h.churned.cpuMs, 0)} ms for ${h.jobs} jobs; polls ${h.churned.cpuQuartilesMs.map((ms) => fmt(ms / thousands, 1)).join("-")} ms middle half)`,
+    );
+    if (scale.length > 1) {
+      const headlinePer = h.churned.cpuMs / thousands;
+      const per = scale.map((p) => p.cpuMs / ((p.jobsPerSource * 3) / 1000));
+      const spread = Math.max(...per.map((v) => Math.abs(v / headlinePer - 1)));
+      rows.push({
+        goal: `2c CPU per 1,000 jobs, 1k..50k per source vs headline ${w}`,
+        measured: `±${fmt(spread * 100, 0)} % (${per.map((v, i) => `${scale[i]?.jobsPerSource}: ${fmt(v, 1)}`).join(", ")} ms/1k)`,
+        target: "within ±25 %",
+        pass: spread <= 0.25,
+        miss: spread <= 0.25 ? undefined : `${fmt(spread * 100 - 25, 0)} points over`,
+      });
+    } else {
+      rows.push({
+        goal: `2c CPU per 1,000 jobs, 1k..50k per source ${w}`,
+        measured: "not run (--quick / --no-scaling)",
+        target: "within ±25 %",
+        pass: undefined,
+      });
+    }
+    const worst = h.wall.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    atMost(
+      `3 poll wall time / round-trip bound, all sources at once ${w}`,
+      worst.ratio,
       1.25,
       "×",
-      ` (${fmt(cost.wallMs, 0)} ms vs ${cost.boundMs} ms; ${fmt(ratio(cost.wallMs, cost.measuredBoundMs), 2)}× the bound at the round trip measured by the client)`,
+      ` (worst ${worst.source}; ${h.wall.map((s) => `${s.source} ${fmt(s.wallMs, 0)} vs ${fmt(s.boundMs, 0)} ms, ${fmt(s.measuredRatio, 2)}× at the RTT measured`).join("; ")})`,
     );
-  }
-  const perThousand = h.cpuPerPollMs / (h.jobs / 1000);
-  atMost(
-    "4a CPU per poll per 1,000 jobs",
-    perThousand,
-    20,
-    " ms",
-    ` (${fmt(h.cpuPerPollMs, 0)} ms for ${h.jobs} jobs)`,
-  );
-  if (scale.length > 1) {
-    const per = scale.map((p) => p.cpuPerPollMs / ((p.jobsPerSource * 3) / 1000));
-    const spread = Math.max(...per.map((v) => Math.abs(v / perThousand - 1)));
+    atLeast(
+      `4a scrape throughput plain vs nginx ${w}`,
+      ratio(h.exporterPlain?.rps, h.nginxPlain?.rps),
+      0.8,
+      "×",
+      ` (${rps(h.exporterPlain)} vs ${rps(h.nginxPlain)})`,
+    );
+    atLeast(
+      `4b scrape throughput gzip vs nginx ${w}`,
+      ratio(h.exporterGzip?.rps, h.nginxGzip?.rps),
+      0.8,
+      "×",
+      ` (${rps(h.exporterGzip)} vs ${rps(h.nginxGzip)})`,
+    );
+    atMost(
+      `4c scrape p99 during a poll / idle p99 ${w}`,
+      ratio(h.pollP99Ms, h.idleP99Ms),
+      2,
+      "×",
+      ` (${fmt(h.pollP99Ms)} ms vs ${fmt(h.idleP99Ms)} ms)`,
+    );
+    if (small) {
+      atMost(
+        `5a RSS at ${SMALL_JOBS} jobs per source ${w}`,
+        small.rssBytes / MiB,
+        100,
+        " MiB",
+        ` (once each poll settled, median; ${small.from})`,
+        0,
+      );
+    } else {
+      rows.push({
+        goal: `5a RSS at ${SMALL_JOBS} jobs per source ${w}`,
+        measured: "not run",
+        target: "≤ 100 MiB",
+        pass: undefined,
+      });
+    }
+    const seriesRow: Row = {
+      goal: `5b RSS per series at ${SERIES_JOBS} jobs per source ${w}`,
+      measured: `${fmt(perSeries.bytes, 0)} B (${fmt(perSeries.rssBytes / MiB, 0)} MiB / ${perSeries.series} series${perSeries.jobsPerSource === SERIES_JOBS ? "" : ` at ${perSeries.jobsPerSource} jobs per source`})`,
+      target: "≤ 900 B",
+      pass: perSeries.jobsPerSource === SERIES_JOBS ? perSeries.bytes <= 900 : undefined,
+    };
+    if (perSeries.jobsPerSource !== SERIES_JOBS) seriesRow.why = `goal at ${SERIES_JOBS}`;
+    else if (perSeries.bytes > 900) seriesRow.miss = `${fmt(perSeries.bytes / 900, 2)}× the target`;
+    rows.push(seriesRow);
+    if (soaked) {
+      atMost(
+        `5c RSS growth over ${soaked.polls} polls, ${CHURN * 100} % churn each ${w}`,
+        ((soaked.toBytes - soaked.fromBytes) / soaked.fromBytes) * 100,
+        5,
+        " %",
+        ` (median RSS of polls ${soaked.fromPolls.join("-")} → ${soaked.toPolls.join("-")}: ${fmt(soaked.fromBytes / MiB, 0)} → ${fmt(soaked.toBytes / MiB, 0)} MiB; single readings at poll ${SOAK_FROM_POLL} and ${soaked.polls}: ${fmt(soaked.singleFromBytes / MiB, 0)} → ${fmt(soaked.singleToBytes / MiB, 0)} MiB, max ${fmt(soaked.maxBytes / MiB, 0)})`,
+      );
+    } else {
+      atMost(
+        `5c RSS growth over the ${h.flat.polls}-poll flat run (not 500: --soak 500), ${CHURN * 100} % churn each ${w}`,
+        ((h.flat.toBytes - h.flat.fromBytes) / h.flat.fromBytes) * 100,
+        5,
+        " %",
+        ` (median RSS of the first ${h.flat.window} → last ${h.flat.window} polls: ${fmt(h.flat.fromBytes / MiB, 0)} → ${fmt(h.flat.toBytes / MiB, 0)} MiB)`,
+      );
+    }
     rows.push({
-      goal: "4b CPU per job, 1k..50k per source vs headline",
-      measured: `±${fmt(spread * 100, 0)} % (${per.map((v, i) => `${scale[i]?.jobsPerSource}: ${fmt(v, 1)}`).join(", ")} ms/1k)`,
-      target: "within ±25 %",
-      pass: spread <= 0.25,
-      miss: spread <= 0.25 ? undefined : `${fmt(spread * 100 - 25, 0)} points over`,
+      goal: `API requests per poll = pages + new-job details ${w}`,
+      measured: h.costs
+        .map((c) => `${c.source} ${c.requests} (${c.pagesNeeded} + ${c.detailsNeeded})`)
+        .join(", "),
+      target: "= pages + new-job details, no details call repeated",
+      pass: h.costs.every((c) => c.requests === c.pagesNeeded + c.detailsNeeded) && h.detailsRepeated === 0,
     });
-  } else {
     rows.push({
-      goal: "4b CPU per job, 1k..50k per source",
-      measured: "not run (--quick / --no-scaling)",
-      target: "within ±25 %",
+      goal: `event-loop delay p99 during a poll ${w}`,
+      measured: `${fmt(h.delayP99Ms, 2)} ms (max ${fmt(h.delayMaxMs)} ms)`,
+      target: "-",
       pass: undefined,
+      info: true,
     });
   }
-  atMost(
-    "5a RSS vs prom-client peer",
-    ratio(h.rssBytes, h.peerRssBytes),
-    0.5,
-    "×",
-    ` (${fmt(h.rssBytes / MiB, 0)} MiB vs ${fmt((h.peerRssBytes ?? Number.NaN) / MiB, 0)} MiB${h.peerConcurrentRssBytes === undefined ? "" : ` serving one scrape at a time; ${fmt(h.peerConcurrentRssBytes / MiB, 0)} MiB under 16 concurrent scrapes`}; ${fmt(h.rssBytes / MiB / (h.jobs / 1000), 1)} MiB per 1,000 jobs)`,
-  );
-  const flat = soaked ?? h.flat;
-  atMost(
-    `5b RSS growth over ${flat.polls} polls, ${CHURN * 100} % churn each`,
-    ((flat.toBytes - flat.fromBytes) / flat.fromBytes) * 100,
-    5,
-    " %",
-    soaked
-      ? ` (median RSS of polls ${soaked.fromPolls.join("-")} → ${soaked.toPolls.join("-")}: ${fmt(soaked.fromBytes / MiB, 0)} → ${fmt(soaked.toBytes / MiB, 0)} MiB; single readings at poll ${SOAK_FROM_POLL} and ${soaked.polls}: ${fmt(soaked.singleFromBytes / MiB, 0)} → ${fmt(soaked.singleToBytes / MiB, 0)} MiB, max ${fmt(soaked.maxBytes / MiB, 0)})`
-      : ` (${fmt(flat.fromBytes / MiB, 0)} → ${fmt(flat.toBytes / MiB, 0)} MiB; 500 polls: --soak)`,
-  );
-  for (const cost of h.costs) {
-    const needed = cost.pagesNeeded + cost.detailsNeeded;
+  for (const p of peers) {
+    const h = worlds.find((w) => w.h.world === p.world)?.h;
+    if (!h) continue;
+    for (const [kind, mine, theirs] of [
+      ["plain", h.exporterPlain, p.plain],
+      ["gzip", h.exporterGzip, p.gzip],
+    ] as const) {
+      const r = ratio(mine?.rps, theirs?.rps);
+      rows.push({
+        goal: `scrape throughput ${kind} vs prom-client peer (${p.world})`,
+        measured: `${r === undefined ? "n/a" : `${fmt(r, 0)}×`} (peer ${rps(theirs)}, one connection)`,
+        target: "-",
+        pass: undefined,
+        info: true,
+      });
+    }
     rows.push({
-      goal: `6 API requests per poll, ${cost.source}`,
-      measured: `${cost.requests} (pages ${cost.pagesNeeded} + details ${cost.detailsNeeded} = ${needed})`,
-      target: `= pages + new-job details`,
-      pass: cost.requests === needed && (cost.source !== "spark" || h.detailsRepeated === 0),
+      goal: `RSS vs prom-client peer (${p.world})`,
+      measured: `${fmt(ratio(h.rssAfterLoadBytes, p.rssBytes), 2)}× (${fmt(h.rssAfterLoadBytes / MiB, 0)} MiB vs ${fmt((p.rssBytes ?? Number.NaN) / MiB, 0)} MiB, after the throughput runs)`,
+      target: "-",
+      pass: undefined,
+      info: true,
     });
   }
   return rows;
@@ -975,6 +1210,29 @@ function machine(): string {
   return `${cpus().length} × ${model}, Node ${process.version}, ${process.platform}`;
 }
 
+/** Goal 1: the per-poll figures, the exporter's beside the floor's. */
+function pollTable(worlds: WorldFigures[]): string[] {
+  const line = (world: World, jobsPerSource: number, what: string, s: PollSummary) => {
+    const thousands = (jobsPerSource * 3) / 1000;
+    return `| ${world} | ${jobsPerSource} | ${what} | ${fmt(s.cpuMs, 0)} ms | ${fmt(s.cpuMs / thousands, 1)} ms (${s.cpuQuartilesMs.map((ms) => fmt(ms / thousands, 1)).join("-")}) | ${fmt(s.rawCpuMs, 0)} − ${fmt(s.idleMs, 1)} ms | ${s.mainMs} / ${s.helpersMs} ms | ${fmt(s.wallMs, 0)} ms | ${fmt(s.settleMs, 0)} ms${s.unsettled > 0 ? ` (${s.unsettled} not idle within 15 s)` : ""} | ${s.requests ?? "n/a"} | ${fmt(s.rssBytes / MiB, 0)} MiB |`;
+  };
+  return [
+    "Per poll (median of the polls; whole process, every thread, from just before the poll starts until the process is idle again, its idle rate × that span subtracted):",
+    "",
+    "| world | jobs per source | what | CPU per poll | per 1,000 jobs (middle half) | raw CPU − idle | main / helper threads (10 ms ticks) | wall until published | then until idle | API requests | RSS once idle |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...worlds.flatMap(({ h, scale }) => [
+      line(h.world, JOBS, `exporter, unchanged jobs (${h.unchanged.polls} polls)`, h.unchanged),
+      line(h.world, JOBS, `floor, the same requests (${h.floor.polls} polls)`, h.floor),
+      line(h.world, JOBS, `exporter, ${CHURN * 100} % churn (${h.churned.polls} polls)`, h.churned),
+      ...scale
+        .filter((p) => p.jobsPerSource !== JOBS)
+        .map((p) => line(h.world, p.jobsPerSource, `exporter, ${CHURN * 100} % churn (${p.polls} polls)`, p)),
+    ]),
+    "",
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -984,56 +1242,82 @@ async function main(): Promise<void> {
   if (!tools.nginx) log("nginx is not available: the ceiling will be n/a");
   build();
 
-  const h = await headline(tools);
-  const scale: ScalePoint[] = [];
-  for (const n of SCALING) {
-    if (n === JOBS) {
-      scale.push({ jobsPerSource: n, cpuPerPollMs: h.cpuPerPollMs, rssBytes: h.rssBytes, ...h.cpuSplit });
-      continue;
+  const worlds: WorldFigures[] = [];
+  for (const world of WORLDS) {
+    const h = await headline(world, tools);
+    const scale: ScalePoint[] = [];
+    for (const n of SCALING) {
+      if (n === JOBS) {
+        scale.push({ world, jobsPerSource: n, ...h.churned, series: h.series });
+        continue;
+      }
+      log(`${world}: scaling, ${n} jobs per source`);
+      scale.push(await scalePoint(world, n, n === SERIES_JOBS));
     }
-    log(`scaling: ${n} jobs per source`);
-    scale.push(await scalePoint(n));
+    // 5a: RSS at 1,000 jobs per source, from the run of that size or a small run of its own.
+    let smallPoint = scale.find((p) => p.jobsPerSource === SMALL_JOBS);
+    if (!smallPoint) {
+      log(`${world}: ${SMALL_JOBS} jobs per source for the memory goal`);
+      smallPoint = await scalePoint(world, SMALL_JOBS);
+    }
+    const small = {
+      rssBytes: smallPoint.rssBytes,
+      from: smallPoint.jobsPerSource === JOBS ? "the headline run" : `a run of ${smallPoint.polls} polls`,
+    };
+    const seriesPoint = scale.find((p) => p.jobsPerSource === SERIES_JOBS && p.series !== undefined);
+    const perSeries = seriesPoint
+      ? {
+          jobsPerSource: SERIES_JOBS,
+          series: seriesPoint.series as number,
+          rssBytes: seriesPoint.rssBytes,
+          bytes: seriesPoint.rssBytes / (seriesPoint.series as number),
+        }
+      : {
+          jobsPerSource: JOBS,
+          series: h.series,
+          rssBytes: h.churned.rssBytes,
+          bytes: h.churned.rssBytes / h.series,
+        };
+    const figures: WorldFigures = { h, scale, small, perSeries };
+    if (SOAK_POLLS !== undefined) figures.soaked = await soak(world, SOAK_POLLS);
+    worlds.push(figures);
   }
-  const soaked = SOAK_POLLS === undefined ? undefined : await soak(SOAK_POLLS);
+  const first = worlds.find((w) => w.h.world === "simulator") ?? worlds[0];
+  const peers = first ? [await peer(first.h, tools)] : [];
 
-  const rows = buildRows(h, scale, soaked);
+  const rows = buildRows(worlds, peers);
   const table = renderTable(rows);
   const date = new Date().toISOString().slice(0, 10);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const details = [
-    `Scenario: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB), ${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
+    ...worlds.map(
+      ({ h }) =>
+        `World ${h.world}: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB); idle rate ${fmt(h.idleRates.exporter * 100, 2)} % of a core (exporter), ${fmt(h.idleRates.floor * 100, 2)} % (floor).`,
+    ),
+    `${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll except the unchanged ones; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
     `Machine: ${machine()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
     "",
-    "| jobs per source | CPU per poll | CPU per 1,000 jobs (middle half of the polls) | main thread / other threads per 1,000 jobs | API requests per 1,000 jobs | RSS | RSS per 1,000 jobs |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    ...scale.map((p) => {
-      const thousands = (p.jobsPerSource * 3) / 1000;
-      const split =
-        p.mainMs === undefined
-          ? "n/a"
-          : `${fmt(p.mainMs / thousands, 1)} / ${fmt((p.helpersMs ?? 0) / thousands, 1)} ms`;
-      const requests = p.requests === undefined ? "n/a" : fmt(p.requests / thousands, 1);
-      const spread = p.cpuQuartilesMs
-        ? ` (${p.cpuQuartilesMs.map((ms) => fmt(ms / thousands, 1)).join("-")})`
-        : "";
-      return `| ${p.jobsPerSource} | ${fmt(p.cpuPerPollMs, 0)} ms | ${fmt(p.cpuPerPollMs / thousands, 1)} ms${spread} | ${split} | ${requests} | ${fmt(p.rssBytes / MiB, 0)} MiB | ${fmt(p.rssBytes / MiB / thousands, 1)} MiB |`;
-    }),
-    "",
-    ...(soaked
-      ? [
-          `Memory over the ${soaked.polls}-poll run, every 50 polls (RSS; then, after a forced full collection, the V8 heap and array buffers, which hold the pooled text blocks):`,
-          "",
-          "| poll | RSS | heap after GC | array buffers |",
-          "| --- | --- | --- | --- |",
-          ...soaked.samples.map(
-            (m) =>
-              `| ${m.poll} | ${fmt(m.rssBytes / MiB, 0)} MiB | ${fmt(m.heapUsedAfterGcBytes / MiB, 0)} MiB | ${fmt(m.arrayBuffersBytes / MiB, 0)} MiB |`,
-          ),
-          "",
-        ]
-      : []),
-    `CPU per poll: median of ${CPU_POLLS} polls after a warm-up of at least ${WARM_UP_POLLS} polls, on until the Spark details backlog of the first polls was worked off where that fits in ${MAX_WARM_UP_POLLS}: ${[...warmUpPolls].map(([jobs, polls]) => `${polls} at ${jobs} jobs per source`).join(", ")}.`,
-    `Scrape latency samples: fixed rate 20/s gzip, ${h.latencySamples[0]} idle over ${IDLE_WINDOW_MS / 1000} s, ${h.latencySamples[1]} during ${LATENCY_POLLS} poll${LATENCY_POLLS === 1 ? "" : "s"}; failures ${h.scrapeFailures}. wrk errors: exporter ${h.exporterPlain?.errors ?? "n/a"}/${h.exporterGzip?.errors ?? "n/a"}, nginx ${h.nginxPlain?.errors ?? "n/a"}/${h.nginxGzip?.errors ?? "n/a"}, peer ${h.peerPlain?.errors ?? "n/a"}/${h.peerGzip?.errors ?? "n/a"}. Spark details calls repeated for a known job: ${h.detailsRepeated}.${h.peerSequential ? " The peer was measured with one connection: with 16 its interleaved renders finished no scrape within the run." : ""}`,
+    ...pollTable(worlds),
+    ...worlds.flatMap(({ soaked }) =>
+      soaked
+        ? [
+            `Memory over the ${soaked.polls}-poll run (${soaked.world}), every 50 polls (RSS once the poll settled; then, after a forced full collection, the V8 heap and array buffers, which hold the pooled text blocks):`,
+            "",
+            "| poll | RSS | heap after GC | array buffers |",
+            "| --- | --- | --- | --- |",
+            ...soaked.samples.map(
+              (m) =>
+                `| ${m.poll} | ${fmt(m.rssBytes / MiB, 0)} MiB | ${fmt(m.heapUsedAfterGcBytes / MiB, 0)} MiB | ${fmt(m.arrayBuffersBytes / MiB, 0)} MiB |`,
+            ),
+            "",
+          ]
+        : [],
+    ),
+    `Warm-up polls (at least ${WARM_UP_POLLS}, on until the Spark details backlog of the first polls was worked off where that fits in ${MAX_WARM_UP_POLLS}): ${warmUpPolls.join(", ")}.`,
+    ...worlds.map(
+      ({ h }) =>
+        `${h.world}: scrape latency samples at a fixed 20/s gzip, ${h.latencySamples[0]} idle over ${IDLE_WINDOW_MS / 1000} s, ${h.latencySamples[1]} during ${LATENCY_POLLS} poll${LATENCY_POLLS === 1 ? "" : "s"}; failures ${h.scrapeFailures}. wrk errors: exporter ${h.exporterPlain?.errors ?? "n/a"}/${h.exporterGzip?.errors ?? "n/a"}, nginx ${h.nginxPlain?.errors ?? "n/a"}/${h.nginxGzip?.errors ?? "n/a"}. Spark details calls repeated for a known job: ${h.detailsRepeated}.`,
+    ),
   ];
   const report = `# Benchmark ${date}\n\n\`${command}\`\n\n${table}\n\n${details.join("\n")}\n`;
   process.stdout.write(`\n${table}\n\n${details.join("\n")}\n`);

@@ -2,11 +2,18 @@
 // nothing of the benchmark but the simulator's answers. Started by bench/run.ts with tsx; prints
 // one JSON line (url, project id, credentials) once listening and runs until SIGTERM.
 //
-//   tsx bench/simulator-server.ts --spark 10000 --flink 10000 --dataarts 10000 --latency 50
+//   tsx bench/simulator-server.ts --spark 10000 --flink 10000 --dataarts 10000 --latency 50 [--world heavy]
+//
+// Worlds: "simulator" (the simulator's own records) and "heavy" (the same static jobs, answers
+// with every documented field and long texts: ten Spark `log` lines, a ~2 KB `req_body`, Flink's
+// `job_config` and SQL, long DataArts paths; the simulator's `records: "heavy"`).
 //
 // Besides the simulator's own control API it answers `POST /__bench/churn {"fraction": 0.05}`:
 // that share of each source's jobs changes (half change state, half are replaced by new jobs),
-// the way a busy project looks between two polls.
+// the way a busy project looks between two polls. `GET /__bench/seq` and
+// `GET /__bench/requests?after=SEQ` hand out the request log (what a poll asked for, replayed by
+// the floor, bench/floor.mjs); `POST /__bench/forget` leaves the requests so far out of the
+// repeated-details count (the floor's replays are not the exporter's).
 
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
@@ -24,8 +31,12 @@ const { values } = parseArgs({
     // Spark runs share this many names (pipelines), as scheduled batches do; default: each run
     // has a name of its own, so every run is a pipeline (the heaviest case).
     "spark-pipelines": { type: "string" },
+    world: { type: "string", default: "simulator" },
   },
 });
+if (values.world !== "simulator" && values.world !== "heavy") {
+  throw new Error(`--world must be simulator or heavy, not ${values.world}`);
+}
 const spark = Number(values.spark);
 const flink = Number(values.flink);
 const dataarts = Number(values.dataarts);
@@ -47,6 +58,7 @@ const sim = await startSimulator({
   churn: false,
   // Every details call is looked at once (see detailsSeen): keep enough of the log between two looks.
   requestLogLimit: 200_000,
+  records: values.world === "heavy" ? "heavy" : "standard",
 });
 
 // Batch ids that had a details call so far, and calls for an id already asked for.
@@ -171,6 +183,28 @@ const control = createServer((req, res) => {
         Number(url.searchParams.get("detailsPerPoll") ?? 50),
       );
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(result));
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/__bench/seq") {
+      const log = sim.requests.log();
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ seq: log[log.length - 1]?.seq ?? 0 }));
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/__bench/requests") {
+      const after = Number(url.searchParams.get("after") ?? 0);
+      const entries = sim.requests
+        .log()
+        .filter((e) => e.seq > after && e.status === 200)
+        .map((e) => ({ api: e.api, path: e.path, query: e.query, workspace: e.workspace }));
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(entries));
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/__bench/forget") {
+      // Called right after the floor's replays: everything before them was counted already.
+      const log = sim.requests.log();
+      lastSeq = log[log.length - 1]?.seq ?? lastSeq;
+      res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
       return;
     }
     if (req.method === "POST" && req.url === "/__bench/churn") {

@@ -90,6 +90,7 @@ function answerRoute(
           caps: settings.caps,
           offsetMode: settings.offsetMode,
           bend: outcome.bend,
+          records: settings.records,
         });
   send(parts, res, entry, answer, fault);
 }

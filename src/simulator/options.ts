@@ -2,6 +2,7 @@
 // the rest of the simulator reads one plain object instead of re-deciding defaults.
 
 import type { PageSizeCaps } from "./api/answers.js";
+import type { RecordWeight } from "./api/heavy.js";
 import { DATAARTS_MAX_RETURNED, type DataArtsOffsetMode, FLINK_MAX_LIMIT } from "./api/paging.js";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type SimulatorCredentials } from "./signature.js";
 import { type ChurnSettings, DEFAULT_CHURN } from "./world/churn.js";
@@ -49,6 +50,11 @@ export interface SimulatorOptions {
   sparkPipelines?: number;
   /** Entries kept in the request log (default 10,000; counters are never trimmed). */
   requestLogLimit?: number;
+  /**
+   * "heavy": answers carry every documented field with long texts (ten Spark `log` lines, a
+   * ~2 KB `req_body`, Flink's `job_config` and SQL, long DataArts paths); default "standard".
+   */
+  records?: RecordWeight;
 }
 
 export interface Settings {
@@ -61,6 +67,7 @@ export interface Settings {
   latencyMs: number;
   maxClockSkewMs: number;
   requestLogLimit: number;
+  records: RecordWeight;
 }
 
 export function resolveSettings(options: SimulatorOptions): Settings {
@@ -73,6 +80,7 @@ export function resolveSettings(options: SimulatorOptions): Settings {
     latencyMs: options.latencyMs ?? 0,
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
     requestLogLimit: options.requestLogLimit ?? 10_000,
+    records: options.records ?? "standard",
   };
 }
 

@@ -5,6 +5,7 @@
 import type { ApiAnswer, PageBending, PageSizeCaps } from "./api/answers.js";
 import { listDataArtsJobs } from "./api/dataarts.js";
 import { listFlinkJobs } from "./api/flink.js";
+import type { RecordWeight } from "./api/heavy.js";
 import type { DataArtsOffsetMode } from "./api/paging.js";
 import { listSparkBatches, showSparkBatch } from "./api/spark.js";
 import type { ApiName } from "./faults.js";
@@ -24,6 +25,8 @@ export interface HandlerInput {
   caps: PageSizeCaps;
   offsetMode: DataArtsOffsetMode;
   bend: PageBending;
+  /** "heavy": every documented field filled, long texts (the benchmark's second world). */
+  records: RecordWeight;
 }
 
 export interface Route {
@@ -38,22 +41,22 @@ const ROUTES: { api: ApiName; pattern: RegExp; answer(input: HandlerInput): ApiA
   {
     api: "spark",
     pattern: /^\/v2\.0\/([^/]+)\/batches\/?$/,
-    answer: (r) => listSparkBatches(r.world, r.query, r.caps, r.bend),
+    answer: (r) => listSparkBatches(r.world, r.query, r.caps, r.bend, r.records),
   },
   {
     api: "spark_details",
     pattern: /^\/v2\.0\/([^/]+)\/batches\/([^/]+)\/?$/,
-    answer: (r) => showSparkBatch(r.world, r.batchId, r.bend),
+    answer: (r) => showSparkBatch(r.world, r.batchId, r.bend, r.records),
   },
   {
     api: "flink",
     pattern: /^\/v1\.0\/([^/]+)\/streaming\/jobs\/?$/,
-    answer: (r) => listFlinkJobs(r.world, r.projectId, r.query, r.caps, r.bend),
+    answer: (r) => listFlinkJobs(r.world, r.projectId, r.query, r.caps, r.bend, r.records),
   },
   {
     api: "dataarts",
     pattern: /^\/v1\/([^/]+)\/jobs\/?$/,
-    answer: (r) => listDataArtsJobs(r.world, r.workspace, r.query, r.caps, r.offsetMode, r.bend),
+    answer: (r) => listDataArtsJobs(r.world, r.workspace, r.query, r.caps, r.offsetMode, r.bend, r.records),
   },
 ];
 

@@ -3,6 +3,7 @@
 import type { DataArtsJobRecord, DataArtsJobType } from "../world/jobs.js";
 import type { World } from "../world/world.js";
 import { type ApiAnswer, dlfError, type PageBending, type PageSizeCaps } from "./answers.js";
+import { heavyDataArtsPath, type RecordWeight } from "./heavy.js";
 import {
   DATAARTS_ACCEPTED_LIMIT,
   DATAARTS_DEFAULT_LIMIT,
@@ -13,7 +14,7 @@ import {
   readInt,
 } from "./paging.js";
 
-function dataartsRow(job: DataArtsJobRecord): Record<string, unknown> {
+function dataartsRow(job: DataArtsJobRecord, weight: RecordWeight): Record<string, unknown> {
   const row: Record<string, unknown> = {
     name: job.name,
     jobType: job.jobType,
@@ -31,7 +32,7 @@ function dataartsRow(job: DataArtsJobRecord): Record<string, unknown> {
   }
   row.lastUpdateTime = job.lastUpdateTime;
   row.lastUpdateUser = job.lastUpdateUser;
-  row.path = job.path;
+  row.path = weight === "heavy" ? heavyDataArtsPath(job) : job.path;
   row.singleNodeJobFlag = job.singleNodeJobFlag;
   return row;
 }
@@ -44,6 +45,7 @@ export function listDataArtsJobs(
   caps: PageSizeCaps,
   mode: DataArtsOffsetMode,
   bend: PageBending = {},
+  weight: RecordWeight = "standard",
 ): ApiAnswer {
   const ws = world.workspaces.get(workspace);
   if (!ws) {
@@ -74,6 +76,6 @@ export function listDataArtsJobs(
   if (bend.duplicatePage && mode === "offset") first = Math.max(0, offset - limit);
   const page = bend.emptyPage ? [] : pickPage(view, 0, view.length, true, first, limit);
   const body: Record<string, unknown> = { total: view.length + (bend.totalDelta ?? 0) };
-  if (!bend.wrongShape) body.jobs = page.map(dataartsRow);
+  if (!bend.wrongShape) body.jobs = page.map((job) => dataartsRow(job, weight));
   return { status: 200, body };
 }

@@ -3,9 +3,15 @@
 import type { FlinkJobRecord } from "../world/jobs.js";
 import type { World } from "../world/world.js";
 import { type ApiAnswer, dliError, type PageBending, type PageSizeCaps } from "./answers.js";
+import { heavyFlink, type RecordWeight } from "./heavy.js";
 import { FLINK_DEFAULT_LIMIT, ParamError, pickPage, readInt } from "./paging.js";
 
-function flinkRow(job: FlinkJobRecord, projectId: string, showDetail: boolean): Record<string, unknown> {
+function flinkRow(
+  job: FlinkJobRecord,
+  projectId: string,
+  showDetail: boolean,
+  weight: RecordWeight,
+): Record<string, unknown> {
   const row: Record<string, unknown> = {
     job_id: job.job_id,
     name: job.name,
@@ -32,6 +38,7 @@ function flinkRow(job: FlinkJobRecord, projectId: string, showDetail: boolean): 
     row.root_id = job.root_id;
     row.update_time = job.update_time;
   }
+  if (weight === "heavy") Object.assign(row, heavyFlink(job, showDetail));
   return row;
 }
 
@@ -42,6 +49,7 @@ export function listFlinkJobs(
   query: URLSearchParams,
   caps: PageSizeCaps,
   bend: PageBending = {},
+  weight: RecordWeight = "standard",
 ): ApiAnswer {
   let offset: number;
   let limit: number;
@@ -80,7 +88,7 @@ export function listFlinkJobs(
   const first = bend.ignoreOffset ? 0 : bend.duplicatePage ? Math.max(0, offset - limit) : offset;
   const page = bend.emptyPage ? [] : pickPage(view, 0, view.length, order === "desc", first, limit);
   const jobList: Record<string, unknown> = { total_count: view.length + (bend.totalDelta ?? 0) };
-  jobList.jobs = page.map((j) => flinkRow(j, projectId, showDetail));
+  jobList.jobs = page.map((j) => flinkRow(j, projectId, showDetail, weight));
   const body: Record<string, unknown> = {
     is_success: "true",
     message: "Querying of the job list succeeds.",

@@ -4,6 +4,7 @@
 import type { SparkSession } from "../world/jobs.js";
 import type { World } from "../world/world.js";
 import { type ApiAnswer, dliError, type PageBending, type PageSizeCaps } from "./answers.js";
+import { heavySpark, type RecordWeight } from "./heavy.js";
 import { ParamError, pickPage, readInt, SPARK_DEFAULT_SIZE } from "./paging.js";
 
 /** Filtered Spark listings by store, valid while the store's version is unchanged. */
@@ -14,13 +15,14 @@ const filteredViews = new WeakMap<
 
 const SPARK_ORDERS = ["CREATE_TIME_DESC", "CREATE_TIME_ASC", "DURATION_DESC", "DURATION_ASC"] as const;
 
-function sparkListRow(job: SparkSession): Record<string, unknown> {
+function sparkListRow(job: SparkSession, weight: RecordWeight = "standard"): Record<string, unknown> {
+  const heavy = weight === "heavy" ? heavySpark(job) : undefined;
   return {
     duration: job.duration,
     id: job.id,
     state: job.state,
     appId: job.appId,
-    log: job.log,
+    log: heavy?.log ?? job.log,
     sc_type: job.sc_type,
     cluster_name: job.cluster_name,
     create_time: job.create_time,
@@ -30,7 +32,7 @@ function sparkListRow(job: SparkSession): Record<string, unknown> {
     kind: job.kind,
     queue: job.queue,
     image: job.image,
-    req_body: job.req_body,
+    req_body: heavy?.req_body ?? job.req_body,
     update_time: job.update_time,
   };
 }
@@ -41,6 +43,7 @@ export function listSparkBatches(
   query: URLSearchParams,
   caps: PageSizeCaps,
   bend: PageBending = {},
+  weight: RecordWeight = "standard",
 ): ApiAnswer {
   let from: number;
   let size: number;
@@ -86,7 +89,7 @@ export function listSparkBatches(
     total: total + (bend.totalDelta ?? 0),
     create_time: world.now,
   };
-  if (!bend.wrongShape) body.sessions = page.map(sparkListRow);
+  if (!bend.wrongShape) body.sessions = page.map((job) => sparkListRow(job, weight));
   return { status: 200, body };
 }
 
@@ -132,7 +135,12 @@ function filterSparkBatches(
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** GET /v2.0/{project_id}/batches/{batch_id} */
-export function showSparkBatch(world: World, batchId: string, bend: PageBending = {}): ApiAnswer {
+export function showSparkBatch(
+  world: World,
+  batchId: string,
+  bend: PageBending = {},
+  weight: RecordWeight = "standard",
+): ApiAnswer {
   if (!UUID.test(batchId)) {
     return dliError("DLI.0001", "Parameter check failed: batch_id must be a UUID");
   }
@@ -141,6 +149,6 @@ export function showSparkBatch(world: World, batchId: string, bend: PageBending 
   if (bend.wrongShape) return { status: 200, body: [] };
   return {
     status: 200,
-    body: { ...sparkListRow(job), feature: job.feature, spark_version: job.spark_version },
+    body: { ...sparkListRow(job, weight), feature: job.feature, spark_version: job.spark_version },
   };
 }
