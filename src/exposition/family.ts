@@ -126,8 +126,6 @@ export class CountTable {
   /** Keys in served order, kept between calls: only rows added or deleted re-sort them. */
   private sorted: string[] = [];
   private order: "sorted" | "appended" | "deleted" = "sorted";
-  /** The last `samples()`, until a row changes: the same array says the rows are the same. */
-  private cached: Sample[] | undefined;
 
   /** Make the series exist at 0 so `increase()` sees its first change. */
   ensure(labels: readonly string[]): void {
@@ -138,22 +136,16 @@ export class CountTable {
   add(labels: readonly string[], amount = 1): void {
     const key = tableKey(labels);
     const row = this.rows.get(key);
-    if (row === undefined) this.insert(key, labels, amount);
-    else if (amount !== 0) {
-      row.value += amount;
-      this.cached = undefined;
-    }
+    if (row) row.value += amount;
+    else this.insert(key, labels, amount);
   }
 
   /** A gauge's row: set to `value`, made where missing. */
   set(labels: readonly string[], value: number): void {
     const key = tableKey(labels);
     const row = this.rows.get(key);
-    if (row === undefined) this.insert(key, labels, value);
-    else if (!Object.is(row.value, value)) {
-      row.value = value;
-      this.cached = undefined;
-    }
+    if (row) row.value = value;
+    else this.insert(key, labels, value);
   }
 
   get(labels: readonly string[]): number {
@@ -161,18 +153,11 @@ export class CountTable {
   }
 
   delete(labels: readonly string[]): void {
-    if (this.rows.delete(tableKey(labels))) {
-      this.order = "deleted";
-      this.cached = undefined;
-    }
+    if (this.rows.delete(tableKey(labels))) this.order = "deleted";
   }
 
-  /**
-   * Every row, sorted by label values so the output is stable. Rows keep their `labels` array.
-   * The same array (not to be changed) while no row changed.
-   */
+  /** Every row, sorted by label values so the output is stable. Rows keep their `labels` array. */
   samples(): Sample[] {
-    if (this.cached !== undefined) return this.cached;
     if (this.order !== "sorted") {
       // Rows still there keep their order; new ones were appended: the sort merges a long
       // sorted run with a short tail. Default order is UTF-16 code units, as `<`.
@@ -193,7 +178,6 @@ export class CountTable {
       const row = this.rows.get(this.sorted[i] as string) as Sample;
       out[i] = { labels: row.labels, value: row.value };
     }
-    this.cached = out;
     return out;
   }
 
@@ -202,7 +186,6 @@ export class CountTable {
     this.rows.set(flatString(key), { labels: servedLabels(labels), value });
     this.sorted.push(key);
     if (this.order === "sorted") this.order = "appended";
-    this.cached = undefined;
   }
 }
 

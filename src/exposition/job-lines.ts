@@ -59,8 +59,6 @@ export class SlotLines {
   >();
   /** Last text of each aggregate family. */
   private readonly aggregateText = new Map<string, Buffer>();
-  /** The samples each aggregate family last rendered from (count tables hand the same array while unchanged). */
-  private readonly aggregateSamples = new Map<string, readonly unknown[]>();
   /** What is served per family name: the pieces of the last render. */
   private pieces = new Map<string, Buffer[]>();
   /** The render under way: its pieces, and the pieces it replaces, swapped in together at its end. */
@@ -277,18 +275,9 @@ export class SlotLines {
         // did not move keeps its line. DataArts' per-job instance counters make this family
         // as long as the job list.
         const previous = this.aggregateLines.get(family.name);
-        const samples = family.fromAggregates(aggregates);
-        if (previous !== undefined && samples === this.aggregateSamples.get(family.name)) {
-          // The same rows as last time: the same text.
-          const text = this.aggregateText.get(family.name);
-          if (text !== undefined) next.set(family.name, [text]);
-          yield;
-          continue;
-        }
-        this.aggregateSamples.set(family.name, samples);
         const current = new Map<readonly string[], { value: number; line: string }>();
         changed = previous === undefined;
-        for (const sample of samples) {
+        for (const sample of family.fromAggregates(aggregates)) {
           if (lines.length % (STEP_JOBS * 2) === STEP_JOBS * 2 - 1) yield;
           let row = previous?.get(sample.labels);
           if (row === undefined || !Object.is(row.value, sample.value)) {

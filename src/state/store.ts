@@ -16,7 +16,6 @@ import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js"
 import {
   DEFAULT_PIPELINE_SETTINGS,
   type PipelineAttention,
-  type PipelineRows,
   type PipelineSettings,
 } from "../jobs/pipeline.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
@@ -83,8 +82,6 @@ interface Slot {
   lines: SlotLines;
   /** The lines of the source's pipelines, one row each; sources with pipelines only. */
   pipelineLines: SlotLines | undefined;
-  /** The pipeline rows those lines were rendered from: the same object means nothing moved. */
-  pipelineRows: PipelineRows | undefined;
   /** The last complete snapshot, sorted by key; undefined before the first complete poll. */
   jobs: unknown[] | undefined;
   /** Keys of `jobs`, in order. */
@@ -103,46 +100,6 @@ interface TargetEntry {
 }
 
 const servesAll = (): boolean => true;
-
-/**
- * Jobs in key order (UTF-16 code units, as `<`): the keys of the previous snapshot still there
- * keep their order and only the new ones are sorted, then the two runs are merged, so a poll
- * costs about linear time, not n log n. Empties `byKey`.
- */
-export function inKeyOrder<J>(
-  previous: readonly string[],
-  byKey: Map<string, J>,
-): { keys: string[]; sorted: J[] } {
-  const keptKeys: string[] = [];
-  const keptJobs: J[] = [];
-  for (const key of previous) {
-    const job = byKey.get(key);
-    if (job === undefined) continue;
-    keptKeys.push(key);
-    keptJobs.push(job);
-    byKey.delete(key);
-  }
-  if (byKey.size === 0) return { keys: keptKeys, sorted: keptJobs };
-  // What is left is new. Keys live as long as their job: kept flat (see flat-string.ts).
-  const fresh = [...byKey.keys()].sort();
-  const keys: string[] = new Array(keptKeys.length + fresh.length);
-  const sorted: J[] = new Array(keys.length);
-  let k = 0;
-  let f = 0;
-  for (let out = 0; out < keys.length; out++) {
-    const kept = keptKeys[k];
-    const next = fresh[f];
-    if (next === undefined || (kept !== undefined && kept < next)) {
-      keys[out] = kept as string;
-      sorted[out] = keptJobs[k++] as J;
-    } else {
-      keys[out] = flatString(next);
-      sorted[out] = byKey.get(next) as J;
-      f++;
-    }
-  }
-  return { keys, sorted };
-}
 
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
@@ -315,7 +272,6 @@ export class JobStore {
   ): Generator<void, void> {
     const slot = this.slot(target, source);
     const tracker = slot.tracker;
-    // Deduplicated by key (the last record of a key wins).
     const byKey = new Map<string, JobsBySource[S]>();
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index] as JobsBySource[S];
@@ -323,8 +279,19 @@ export class JobStore {
       if (index % STEP_JOBS === STEP_JOBS - 1) yield;
     }
     yield;
-    const { keys, sorted } = inKeyOrder(slot.keys, byKey);
+    // Served in key order. The previous snapshot's keys come first, in their order, then the
+    // new ones: the sort finds one long sorted run and merges the few new keys into it, so a
+    // poll costs about linear time, not n log n. Default sort order is UTF-16 code units, as `<`.
+    const keys: string[] = [];
+    for (const key of slot.keys) if (byKey.has(key)) keys.push(key);
+    if (keys.length < byKey.size) {
+      const known = new Set(keys);
+      // Keys live as long as their job: kept flat (see flat-string.ts).
+      for (const key of byKey.keys()) if (!known.has(key)) keys.push(flatString(key));
+    }
+    keys.sort();
     yield;
+    const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
     const baseline = slot.jobs === undefined && !slot.restored;
     const unknown = yield* tracker.observeSteps(sorted, nowMs, baseline, keys);
@@ -405,14 +372,11 @@ export class JobStore {
     if (slot.pipelineLines !== undefined && tracker.pipelineRows !== undefined) {
       // Pipelines are not per-job series: the series guard does not weigh them (their own
       // guard is pipelines.max_per_source), and they stay while the source is stale.
-      const rows = tracker.pipelineRows(stale);
-      if (rows !== slot.pipelineRows) {
-        const pipelines = slot.pipelineLines;
-        const served = yield* pipelines.collect(rows.rows, rows.keys, servesAll);
-        yield* pipelines.build(served, undefined);
-        yield* pipelines.renderAggregates(undefined, stale);
-        slot.pipelineRows = rows;
-      }
+      const { rows, keys } = tracker.pipelineRows(stale);
+      const pipelines = slot.pipelineLines;
+      const served = yield* pipelines.collect(rows, keys, servesAll);
+      yield* pipelines.build(served, undefined);
+      yield* pipelines.renderAggregates(undefined, stale);
     }
     slot.stale = stale;
     return dropped;
@@ -470,7 +434,6 @@ export class JobStore {
                 definition.pipelineFamilies as ReadonlyArray<Family<unknown, unknown>>,
                 entry.prefix,
               ),
-        pipelineRows: undefined,
         jobs: undefined,
         keys: [],
         lastSuccessMs: Number.NEGATIVE_INFINITY,
