@@ -17,6 +17,7 @@ import { buildConfig } from "../dist/config/load.js";
 import { createLogger } from "../dist/logger.js";
 import { startExporter } from "../dist/runtime/exporter.js";
 import { cpuMs, measureIdleRate, measureWindow } from "./cpu-window.mjs";
+import { serveCalls } from "./ipc-child.mjs";
 
 const raw = JSON.parse(process.argv[2] ?? "{}");
 const config = buildConfig(raw, {});
@@ -172,16 +173,4 @@ const handlers = {
   }),
 };
 
-process.on("message", (message) => {
-  const { id, cmd, arg } = message;
-  Promise.resolve()
-    .then(() => handlers[cmd](arg))
-    .then(
-      (result) => process.send({ id, ok: true, result }),
-      (err) => process.send({ id, ok: false, error: String(err?.stack ?? err) }),
-    );
-});
-process.on("disconnect", () => {
-  void exporter.stop().then(() => process.exit(0));
-});
-process.send({ ready: true, url: exporter.url });
+serveCalls(handlers, () => exporter.stop(), { url: exporter.url });

@@ -13,6 +13,7 @@
 import { Agent, request } from "undici";
 import { buildQueryString, signRequest } from "../dist/huaweicloud/signer.js";
 import { measureIdleRate, measureWindow } from "./cpu-window.mjs";
+import { serveCalls } from "./ipc-child.mjs";
 
 const options = JSON.parse(process.argv[2] ?? "{}");
 const base = new URL(options.url);
@@ -69,16 +70,4 @@ const handlers = {
   poll: (bySource) => pollOnce(bySource),
 };
 
-process.on("message", (message) => {
-  const { id, cmd, arg } = message;
-  Promise.resolve()
-    .then(() => handlers[cmd](arg))
-    .then(
-      (result) => process.send({ id, ok: true, result }),
-      (err) => process.send({ id, ok: false, error: String(err?.stack ?? err) }),
-    );
-});
-process.on("disconnect", () => {
-  void dispatcher.close().then(() => process.exit(0));
-});
-process.send({ ready: true });
+serveCalls(handlers, () => dispatcher.close());
