@@ -16,10 +16,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-// The world's clock is the exporter's: Spark is listed from the real now back over the lookback,
-// so a world set at a fixed date passes only for a day after it. The minute now, or another
-// when HCJE_RECURRING_NOW (epoch ms) asks for one.
-const NOW = Number(process.env.HCJE_RECURRING_NOW ?? Math.floor(Date.now() / 60_000) * 60_000);
+// A fixed moment, the exporter's clock and the world's alike: Spark is listed from the exporter's
+// now back over the lookback, so a world at a fixed date polled on the real clock passed only for
+// a day after it.
+const NOW = Date.UTC(2026, 11, 3, 12, 30);
 const schedule = (name: string) => SPARK_SCHEDULES.find((s) => s.name === name) ?? DATAARTS_SCHEDULES[0];
 
 /** Finished runs ending dead after the latest success, counting back from `n`. */
@@ -53,6 +53,7 @@ describe("recurring runs", () => {
       simulator: { empty: true, workspaces: ["ws1"], churn: false, worldStartMs: NOW },
       target: { dataarts: { workspaces: ["ws1"] }, flink: { enabled: false } },
       beforeStart: (sim) => stepRecurringRuns(sim, new Map(), "ws1"),
+      now: () => NOW,
     });
     const f = await h.families();
     const spark = (family: string, job_name: string) =>
