@@ -252,9 +252,8 @@ export class Pipelines {
   /** Served order; pipelines added since the last `rows()` are at the end, forgotten ones stay until then. */
   private readonly ordered: Pipeline[] = [];
   private order: "sorted" | "appended" | "removed" = "sorted";
-  /** The last `rows()`, kept while no row changed. */
-  private served: PipelineRows | undefined;
-  private servedStale = false;
+  /** Whether the rows were last made for a stale source (no active runs). */
+  private stale = false;
   private expectations: readonly Expectation[] | undefined;
   /** Pipelines forgotten by the guard and not yet taken by the store. */
   private dropped = 0;
@@ -298,7 +297,6 @@ export class Pipelines {
       this.changed.add(pipeline);
       this.ordered.push(pipeline);
       if (this.order === "sorted") this.order = "appended";
-      this.served = undefined;
     }
     return pipeline;
   }
@@ -316,7 +314,6 @@ export class Pipelines {
     this.changed.delete(pipeline);
     pipeline.gone = true;
     this.order = "removed";
-    this.served = undefined;
     this.memoryChanged = true;
   }
 
@@ -337,25 +334,20 @@ export class Pipelines {
       });
     }
     if (this.byKey.size > settings.maxPerSource) this.guard(settings.maxPerSource);
-    if (this.changed.size > 0) {
-      this.memoryChanged = true;
-      this.served = undefined;
-    }
-    for (const pipeline of this.changed) pipeline.row = rowOf(pipeline, this.servedStale);
+    if (this.changed.size > 0) this.memoryChanged = true;
+    for (const pipeline of this.changed) pipeline.row = rowOf(pipeline, this.stale);
     this.changed.clear();
   }
 
   /**
    * The rows served, in order, and their keys. `stale`: the source's last complete poll is too
-   * old, so active runs are not served. The same object while nothing changed.
+   * old, so active runs are not served.
    */
   rows(stale: boolean): PipelineRows {
-    if (stale !== this.servedStale) {
-      this.servedStale = stale;
+    if (stale !== this.stale) {
+      this.stale = stale;
       for (const pipeline of this.ordered) if (!pipeline.gone) pipeline.row = rowOf(pipeline, stale);
-      this.served = undefined;
     }
-    if (this.served !== undefined) return this.served;
     if (this.order !== "sorted") {
       if (this.order === "removed") {
         let kept = 0;
@@ -374,8 +366,7 @@ export class Pipelines {
       rows[i] = pipeline.row;
       keys[i] = pipeline.sortKey;
     }
-    this.served = { rows, keys };
-    return this.served;
+    return { rows, keys };
   }
 
   /** Whether any pipeline changed since the last call (what the state file keeps). */

@@ -31,12 +31,10 @@ export function jobSource(name: SourceName): AnyJobSource {
 
 /** Every job family, in the order served; names checked once, at load. */
 export const JOB_FAMILIES: ReadonlyArray<Family<unknown, unknown>> = checkFamilies(
-  JOB_SOURCES.flatMap(
+  (JOB_SOURCES as readonly AnyJobSource[]).flatMap(
     (source): ReadonlyArray<Family<unknown, unknown>> => [
-      ...(source.families as ReadonlyArray<Family<unknown, unknown>>),
-      ...((("pipelineFamilies" in source ? source.pipelineFamilies : undefined) ?? []) as ReadonlyArray<
-        Family<unknown, unknown>
-      >),
+      ...source.families,
+      ...((source.pipelineFamilies ?? []) as ReadonlyArray<Family<unknown, unknown>>),
     ],
   ),
 );
