@@ -101,6 +101,26 @@ interface TargetEntry {
 
 const servesAll = (): boolean => true;
 
+/**
+ * Jobs in key order, UTF-16 code units as `<` (not the locale's). The previous snapshot's keys
+ * still there come first, in their order, then the new ones: the sort finds one long sorted run
+ * and merges the few new keys into it, so a poll costs about linear time, not n log n.
+ */
+export function inKeyOrder<J>(
+  previous: readonly string[],
+  byKey: ReadonlyMap<string, J>,
+): { keys: string[]; sorted: J[] } {
+  const keys: string[] = [];
+  for (const key of previous) if (byKey.has(key)) keys.push(key);
+  if (keys.length < byKey.size) {
+    const known = new Set(keys);
+    // Keys live as long as their job: kept flat (see flat-string.ts).
+    for (const key of byKey.keys()) if (!known.has(key)) keys.push(flatString(key));
+  }
+  keys.sort();
+  return { keys, sorted: keys.map((key) => byKey.get(key) as J) };
+}
+
 /** The asynchronous path gives the event loop back after about this long. */
 const SLICE_MS = 4;
 
@@ -272,6 +292,7 @@ export class JobStore {
   ): Generator<void, void> {
     const slot = this.slot(target, source);
     const tracker = slot.tracker;
+    // Deduplicated by key (the last record of a key wins).
     const byKey = new Map<string, JobsBySource[S]>();
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index] as JobsBySource[S];
@@ -279,19 +300,8 @@ export class JobStore {
       if (index % STEP_JOBS === STEP_JOBS - 1) yield;
     }
     yield;
-    // Served in key order. The previous snapshot's keys come first, in their order, then the
-    // new ones: the sort finds one long sorted run and merges the few new keys into it, so a
-    // poll costs about linear time, not n log n. Default sort order is UTF-16 code units, as `<`.
-    const keys: string[] = [];
-    for (const key of slot.keys) if (byKey.has(key)) keys.push(key);
-    if (keys.length < byKey.size) {
-      const known = new Set(keys);
-      // Keys live as long as their job: kept flat (see flat-string.ts).
-      for (const key of byKey.keys()) if (!known.has(key)) keys.push(flatString(key));
-    }
-    keys.sort();
+    const { keys, sorted } = inKeyOrder(slot.keys, byKey);
     yield;
-    const sorted = keys.map((key) => byKey.get(key) as JobsBySource[S]);
     slot.keys = keys;
     const baseline = slot.jobs === undefined && !slot.restored;
     const unknown = yield* tracker.observeSteps(sorted, nowMs, baseline, keys);
