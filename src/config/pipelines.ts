@@ -3,7 +3,11 @@
 // lives in across restarts).
 
 import * as z from "zod";
-import { DEFAULT_PIPELINE_SETTINGS, type Expectation, type PipelineSettings } from "../jobs/pipeline.js";
+import {
+  DEFAULT_PIPELINE_SETTINGS,
+  type Expectation,
+  type PipelineSettings,
+} from "../jobs/pipeline-rules.js";
 import { duration, integer, leaf, requiredChoice, text, wholeMatch } from "./checks.js";
 
 const expectationSchema = z

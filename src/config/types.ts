@@ -2,7 +2,7 @@
 // endpoints resolved from the region. The YAML contract lives in the zod schema
 // (schema.ts) and docs/configuration.md; everything else reads only these types.
 
-import type { PipelineSettings } from "../jobs/pipeline.js";
+import type { PipelineSettings } from "../jobs/pipeline-rules.js";
 import type { StateConfig } from "./pipelines.js";
 
 export type AuthConfig =

@@ -4,12 +4,8 @@
 
 import type { Family } from "../exposition/family.js";
 import type { SourceName } from "./model.js";
-import {
-  DEFAULT_PIPELINE_SETTINGS,
-  type PipelineAttention,
-  type PipelineRows,
-  type PipelineSettings,
-} from "./pipeline.js";
+import type { PipelineAttention, PipelineRows } from "./pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from "./pipeline-rules.js";
 
 export interface SourceTracker<J, A> {
   readonly source: SourceName;

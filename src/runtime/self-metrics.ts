@@ -7,7 +7,7 @@ import { cutLabelValue } from "../exposition/render.js";
 import { ERROR_REASONS, type ErrorReason, isApiError } from "../huaweicloud/errors.js";
 import type { RequestEvent } from "../huaweicloud/types.js";
 import { SOURCES, type SourceName } from "../jobs/model.js";
-import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_SOURCES } from "../jobs/pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_SOURCES } from "../jobs/pipeline-rules.js";
 import type { StoreObserver } from "../state/store.js";
 import { REVISION, VERSION } from "../version.js";
 

@@ -13,11 +13,8 @@ import { renderTargetLabels } from "../exposition/render.js";
 import { ExpositionWriter } from "../exposition/writer.js";
 import { flatString } from "../flat-string.js";
 import type { JobsBySource, SourceName, TargetIdentity } from "../jobs/model.js";
-import {
-  DEFAULT_PIPELINE_SETTINGS,
-  type PipelineAttention,
-  type PipelineSettings,
-} from "../jobs/pipeline.js";
+import type { PipelineAttention } from "../jobs/pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from "../jobs/pipeline-rules.js";
 import { JOB_FAMILIES, jobSource } from "../jobs/registry.js";
 import type { FailedJob } from "../jobs/source.js";
 import {

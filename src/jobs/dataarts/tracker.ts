@@ -4,7 +4,8 @@
 import { CountTable, countRows } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
 import type { DataArtsMemory } from "../memory.js";
-import { type PipelineAttention, type PipelineRows, Pipelines, recordFinish } from "../pipeline.js";
+import { type PipelineAttention, type PipelineRows, Pipelines } from "../pipeline.js";
+import { recordFinish } from "../pipeline-rules.js";
 import { DEFAULT_TRACKER_SETTINGS, type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { type DataArtsAggregates, dataArtsFamilies } from "./families.js";
 import type { DataArtsJob } from "./job.js";

@@ -4,14 +4,8 @@
 import { CountTable, countRows, HistogramTable } from "../../exposition/family.js";
 import { cutLabelValue } from "../../exposition/render.js";
 import type { SparkMemory } from "../memory.js";
-import {
-  type FinishedRun,
-  type PipelineAttention,
-  type PipelineRows,
-  Pipelines,
-  recordFinish,
-  seeRun,
-} from "../pipeline.js";
+import { type PipelineAttention, type PipelineRows, Pipelines } from "../pipeline.js";
+import { type FinishedRun, recordFinish, seeRun } from "../pipeline-rules.js";
 import { type SourceTracker, STEP_JOBS, type TrackerSettings } from "../tracker.js";
 import { SPARK_RUN_DURATION_BUCKETS, type SparkAggregates, sparkFamilies } from "./families.js";
 import type { SparkJob } from "./job.js";

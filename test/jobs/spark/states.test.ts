@@ -3,7 +3,7 @@
 // update_time nor create_time was served but never got its details call.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PIPELINE_SETTINGS } from "../../../src/jobs/pipeline.js";
+import { DEFAULT_PIPELINE_SETTINGS } from "../../../src/jobs/pipeline-rules.js";
 import { selectDetailsCalls } from "../../../src/jobs/spark/api.js";
 import type { SparkJob } from "../../../src/jobs/spark/job.js";
 import { SparkTracker } from "../../../src/jobs/spark/tracker.js";
