@@ -18,6 +18,7 @@ import {
   simulatorArgs,
   spawnBenchExporter,
   TSX,
+  type World,
 } from "./launch.js";
 
 const { values } = parseArgs({
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     // Share of each source's jobs changed before every poll; 0 profiles polls that change nothing.
     churn: { type: "string", default: "0.05" },
+    // The benchmark's world (bench/launch.ts): the simulator's own records or the heavy ones.
+    world: { type: "string", default: "simulator" },
     // Spark runs share this many names (see bench/simulator-server.ts); default: a name per run.
     "spark-pipelines": { type: "string" },
     "cpu-prof-dir": { type: "string" },
@@ -52,10 +55,14 @@ async function firstLine(child: ChildProcess): Promise<string> {
 }
 
 const pipelinesArgs = values["spark-pipelines"] ? ["--spark-pipelines", values["spark-pipelines"]] : [];
-const sim = spawn(TSX, [...simulatorArgs(jobs, Number(values.latency)), ...pipelinesArgs], {
-  cwd: ROOT,
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const sim = spawn(
+  TSX,
+  [...simulatorArgs(jobs, Number(values.latency), values.world as World), ...pipelinesArgs],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
 const banner = JSON.parse(await firstLine(sim)) as SimulatorBanner;
 const exporter = spawnBenchExporter(benchExporterConfig(banner));
 await once(exporter, "message");
