@@ -3,9 +3,9 @@
 // flush. Segments compressed apart can follow one another in one deflate stream (each starts
 // afresh and refers back only within itself), so a gzip answer is a header, the job segments
 // (cached per piece: a poll recompresses only the source that changed), the exporter's own
-// metrics compressed per scrape as the final segment, and the CRC-32 of it all, continued from
-// the job part's. One gzip member, as every client expects. Compression runs on libuv's
-// threadpool (zlib async), never on the event loop.
+// metrics as the final segment (compressed once per text, which scrapes share while it does not
+// move), and the CRC-32 of it all, combined from the parts'. One gzip member, as every client
+// expects. The job part is compressed on libuv's threadpool (zlib async), never on the event loop.
 
 import { promisify } from "node:util";
 import { constants, crc32, deflateRaw, deflateRawSync } from "node:zlib";
@@ -123,15 +123,21 @@ export async function prepareExposition(
 
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
 
+/** Each tail's final segment, kept as long as the tail is (the same tail serves many scrapes). */
+const finalSegments = new WeakMap<Buffer, Buffer>();
+
 /**
  * The gzip answer of the prepared parts followed by `tail` (the exporter's own metrics): a list
- * of buffers to write in order. Costs the compression of `tail` only.
+ * of buffers to write in order. Costs the compression of `tail` only, once per tail.
  */
 export function gzipWithTail(prepared: PreparedExposition, tail: Buffer): Buffer[] {
-  const last = deflateRawSync(tail, { level: GZIP_LEVEL });
+  let last = finalSegments.get(tail);
+  if (last === undefined) {
+    last = deflateRawSync(tail, { level: GZIP_LEVEL });
+    finalSegments.set(tail, last);
+  }
   const trailer = Buffer.alloc(8);
-  // crc32() of an empty buffer does not always return the value it continues from.
-  trailer.writeUInt32LE(tail.length > 0 ? crc32(tail, prepared.crc32) : prepared.crc32, 0);
+  trailer.writeUInt32LE(crc32Combine(prepared.crc32, crcOf(tail), tail.length), 0);
   trailer.writeUInt32LE((prepared.length + tail.length) % 2 ** 32, 4);
   return [GZIP_HEADER, ...prepared.deflated, last, trailer];
 }

@@ -22,8 +22,8 @@ export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 export interface ServerDeps extends LandingPageInput {
   /** The body in two parts: the job families as published at the last change, then these. */
   jobs: Pick<ExpositionWriter, "write">;
-  /** The exporter's own metrics, now. */
-  ownMetrics(): Promise<string>;
+  /** The exporter's own metrics, now, as UTF-8 (the same Buffer while they did not move). */
+  ownMetrics(): Promise<Buffer>;
   logger: Logger;
   /** Served under /dashboards/; default: the bundled ones (grafana/dashboards). */
   dashboards?: readonly BundledDashboard[];
@@ -41,8 +41,7 @@ export function createApp(deps: ServerDeps): express.Express {
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("Vary", "Accept-Encoding");
     const gzip = acceptsGzip(req.headers["accept-encoding"]);
-    const own = await deps.ownMetrics();
-    deps.jobs.write(res, gzip, Buffer.from(own, "utf8"));
+    deps.jobs.write(res, gzip, await deps.ownMetrics());
   });
 
   app.get("/healthz", (_req, res) => {

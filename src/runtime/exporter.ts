@@ -112,7 +112,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
 
   const app = createApp({
     metricsPath: config.server.metricsPath,
-    ownMetrics: () => selfMetrics.metrics(),
+    ownMetrics: () => selfMetrics.bytes(),
     jobs: store.writer,
     statuses: () => allPollers().map((p) => p.status),
     targets: () =>

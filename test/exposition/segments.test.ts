@@ -57,4 +57,22 @@ describe("prepared exposition", () => {
     const second = await prepareExposition([part, Buffer.from("y 1\n")], cache);
     expect(second.deflated[0]).toBe(first.deflated[0]);
   });
+
+  it("serves one tail after job parts that changed: each answer decodes, its CRC and length checked", async () => {
+    // The tail's final segment is compressed once and kept by its buffer; the trailer is the
+    // only part that follows the job part.
+    const tail = Buffer.from("own_metric 3\n# EOF-like text é\n");
+    let tailSegment: Buffer | undefined;
+    for (const body of ["a 1\n", "a 1\nb 2\n".repeat(3000), ""]) {
+      const prepared = await prepareExposition(body === "" ? [] : [Buffer.from(body)], new WeakMap());
+      const answer = gzipWithTail(prepared, tail);
+      const segment = answer[answer.length - 2];
+      tailSegment ??= segment;
+      expect(segment).toBe(tailSegment);
+      const gz = Buffer.concat(answer);
+      expect(gunzipSync(gz).toString()).toBe(`${body}${tail}`);
+      const decoded = systemGunzip(gz);
+      if (decoded) expect(decoded.toString()).toBe(`${body}${tail}`);
+    }
+  });
 });

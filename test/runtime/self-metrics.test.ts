@@ -129,4 +129,53 @@ describe("the exporter's own metrics", () => {
     expect(names).toContain("process_cpu_seconds_total");
     expect(names.some((n) => n.startsWith("nodejs_"))).toBe(true);
   });
+
+  it("a scrape serves the same bytes while nothing moved, and every change at the next scrape", async () => {
+    // The own families are rendered again only after a method that changes a series. Each such
+    // method is called here; the table must name every method of the class, so a new one cannot
+    // skip it unnoticed.
+    const self = new SelfMetrics({ defaultMetrics: false });
+    const calls: Record<string, () => void> = {
+      addTarget: () => self.addTarget(PROD),
+      observePoll: () => self.observePoll(PROD, "spark", "success", 2, T0),
+      observeRequest: () => self.observeRequest(PROD, { source: "flink", code: "503", durationSeconds: 0.4 }),
+      countError: () => self.countError(PROD, "dataarts", new ApiError("timeout", "slow")),
+      countHeldBack: () => self.countHeldBack(PROD, "spark"),
+      countSkippedPoll: () => self.countSkippedPoll(PROD, "flink"),
+      countUnknownState: () => self.countUnknownState("flink", "job_new_state"),
+      countSeriesDropped: () => self.countSeriesDropped(PROD.name, "spark", 5),
+      countPipelinesDropped: () => self.countPipelinesDropped(PROD.name, "dataarts", 2),
+      setStateRestored: () => self.setStateRestored(true),
+      observeStateWrite: () => self.observeStateWrite(true, T0 + 1000),
+      setPipelineFailingThreshold: () => self.setPipelineFailingThreshold(7),
+      setJobsHeld: () => self.setJobsHeld(PROD.name, "flink", 42),
+      observeConfigReload: () => self.observeConfigReload(true, T0 + 2000),
+      removeTarget: () => self.removeTarget(PROD),
+    };
+    const readers = [
+      "constructor",
+      "metrics",
+      "bytes",
+      "contentType",
+      "ownFamilies",
+      "processFamilies",
+      "changed",
+    ];
+    const changers = Object.getOwnPropertyNames(SelfMetrics.prototype).filter(
+      (name) => !readers.includes(name),
+    );
+    expect(changers.sort()).toEqual(Object.keys(calls).sort());
+
+    let served = await self.bytes();
+    expect(await self.bytes()).toBe(served);
+    for (const [name, call] of Object.entries(calls)) {
+      call();
+      const now = await self.bytes();
+      // What the registry renders fresh is what a scrape gets.
+      expect(now.toString("utf8"), name).toBe(await self.registry.metrics());
+      expect(now.equals(served), `${name} changed nothing served`).toBe(false);
+      expect(await self.bytes(), name).toBe(now);
+      served = now;
+    }
+  });
 });
