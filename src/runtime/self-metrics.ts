@@ -48,7 +48,10 @@ function targetLabel(target: TargetRef): string {
 }
 
 export class SelfMetrics implements StoreObserver {
-  /** The exporter's own families, rendered again only after one of their series moved. */
+  /**
+   * The exporter's own families, rendered again only after one of their series moved. For
+   * reading: a series changed through it, not through a method here, is not seen by bytes().
+   */
   readonly registry = new Registry();
   /** prom-client's default process and Node.js metrics, rendered at most once a second. */
   private readonly processRegistry: Registry | undefined;
@@ -381,8 +384,9 @@ export class SelfMetrics implements StoreObserver {
 
   /**
    * The same as UTF-8, and the same Buffer as long as neither part moved: a scrape's gzip tail
-   * is compressed once per Buffer (exposition/segments.ts). Rendering the own families at every
-   * scrape was most of what a scrape cost at 1,000 jobs per source.
+   * is compressed once per Buffer (exposition/segments.ts), so it is never written to.
+   * Rendering the own families at every scrape was most of what a scrape cost at 1,000 jobs per
+   * source.
    */
   async bytes(): Promise<Buffer> {
     const own = await this.ownFamilies();

@@ -58,18 +58,27 @@ describe("prepared exposition", () => {
     expect(second.deflated[0]).toBe(first.deflated[0]);
   });
 
-  it("serves one tail after job parts that changed: each answer decodes, its CRC and length checked", async () => {
-    // The tail's final segment is compressed once and kept by its buffer; the trailer is the
-    // only part that follows the job part.
-    const tail = Buffer.from("own_metric 3\n# EOF-like text é\n");
-    let tailSegment: Buffer | undefined;
-    for (const body of ["a 1\n", "a 1\nb 2\n".repeat(3000), ""]) {
+  it("serves a kept tail after job parts that changed, and a new tail as itself", async () => {
+    // A tail's final segment is compressed once and kept by its buffer; the trailer (CRC-32
+    // and length, which gunzip checks) is the only part that follows the job part.
+    const first = Buffer.from("own_metric 3\n# text é\n");
+    const second = Buffer.from("own_metric 4\n");
+    let firstSegment: Buffer | undefined;
+    for (const [body, tail] of [
+      ["a 1\n", first],
+      ["a 1\nb 2\n".repeat(3000), first],
+      ["", first],
+      ["a 1\n", second],
+      ["c 3\n", Buffer.alloc(0)],
+    ] as const) {
       const prepared = await prepareExposition(body === "" ? [] : [Buffer.from(body)], new WeakMap());
       const answer = gzipWithTail(prepared, tail);
-      const segment = answer[answer.length - 2];
-      tailSegment ??= segment;
-      expect(segment).toBe(tailSegment);
+      if (tail === first) {
+        firstSegment ??= answer[answer.length - 2];
+        expect(answer[answer.length - 2]).toBe(firstSegment);
+      }
       const gz = Buffer.concat(answer);
+      expect(gz.readUInt32LE(gz.length - 8)).toBe(crc32(Buffer.from(`${body}${tail}`)));
       expect(gunzipSync(gz).toString()).toBe(`${body}${tail}`);
       const decoded = systemGunzip(gz);
       if (decoded) expect(decoded.toString()).toBe(`${body}${tail}`);

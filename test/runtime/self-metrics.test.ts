@@ -178,4 +178,29 @@ describe("the exporter's own metrics", () => {
       served = now;
     }
   });
+
+  it("a change made while a scrape renders shows at the next scrape", async () => {
+    const self = new SelfMetrics({ defaultMetrics: false });
+    self.addTarget(PROD, ["flink"]);
+    const rendering = self.bytes();
+    self.setJobsHeld(PROD.name, "flink", 7);
+    await rendering;
+    expect((await series(self)).get(`${P}jobs{target=prod,source=flink}`)).toBe(7);
+  });
+
+  it("the process metrics are served again within a second, then sampled anew", async () => {
+    const self = new SelfMetrics();
+    const first = await self.bytes();
+    expect(await self.bytes()).toBe(first);
+    const cpu = (text: string) => /^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1];
+    expect(cpu(first.toString())).toBeDefined();
+    // Work that moves the process's CPU counter, then past the one-second age.
+    const until = performance.now() + 1100;
+    let spin = 0;
+    while (performance.now() < until) spin += Math.sqrt(spin + 1);
+    expect(spin).toBeGreaterThan(0);
+    const later = await self.bytes();
+    expect(later).not.toBe(first);
+    expect(cpu(later.toString())).not.toBe(cpu(first.toString()));
+  });
 });
