@@ -1210,6 +1210,15 @@ function machine(): string {
   return `${cpus().length} × ${model}, Node ${process.version}, ${process.platform}`;
 }
 
+/** The revision dist/ was built from (scripts/write-revision.mjs): what ran, also with --no-build. */
+function builtRevision(): string {
+  try {
+    return readFileSync(join(ROOT, "dist", "revision.txt"), "utf8").trim();
+  } catch {
+    return "unknown";
+  }
+}
+
 /** Goal 1: the per-poll figures, the exporter's beside the floor's. */
 function pollTable(worlds: WorldFigures[]): string[] {
   const line = (world: World, jobsPerSource: number, what: string, s: PollSummary) => {
@@ -1295,7 +1304,7 @@ async function main(): Promise<void> {
         `World ${h.world}: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB); idle rate ${fmt(h.idleRates.exporter * 100, 2)} % of a core (exporter), ${fmt(h.idleRates.floor * 100, 2)} % (floor).`,
     ),
     `${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll except the unchanged ones; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
-    `Machine: ${machine()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
+    `Machine: ${machine()}. Exporter: dist/ built from ${builtRevision()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
     "",
     ...pollTable(worlds),
     ...worlds.flatMap(({ soaked }) =>
