@@ -24,6 +24,7 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
 import {
@@ -1210,13 +1211,12 @@ function machine(): string {
   return `${cpus().length} × ${model}, Node ${process.version}, ${process.platform}`;
 }
 
-/** The revision dist/ was built from (scripts/write-revision.mjs): what ran, also with --no-build. */
-function builtRevision(): string {
-  try {
-    return readFileSync(join(ROOT, "dist", "revision.txt"), "utf8").trim();
-  } catch {
-    return "unknown";
-  }
+/** The revision of the exporter that ran, as its build_info reports it (also with --no-build). */
+async function builtRevision(): Promise<string> {
+  const version = (await import(pathToFileURL(join(ROOT, "dist", "version.js")).href)) as {
+    REVISION: string;
+  };
+  return version.REVISION;
 }
 
 /** Goal 1: the per-poll figures, the exporter's beside the floor's. */
@@ -1304,7 +1304,7 @@ async function main(): Promise<void> {
         `World ${h.world}: ${JOBS} jobs per source (${h.jobs} jobs, ${h.series} series, body ${fmt(h.bodyBytes / MiB)} MiB, gzip ${fmt(h.gzipBytes / MiB, 2)} MiB); idle rate ${fmt(h.idleRates.exporter * 100, 2)} % of a core (exporter), ${fmt(h.idleRates.floor * 100, 2)} % (floor).`,
     ),
     `${LATENCY_MS} ms per API request, page size ${PAGE_SIZE}, poll.concurrency ${CONCURRENCY}, ${CHURN * 100} % churn before each poll except the unchanged ones; wrk ${CONNECTIONS} connections × ${WRK_SECONDS} s.`,
-    `Machine: ${machine()}. Exporter: dist/ built from ${builtRevision()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
+    `Machine: ${machine()}. Exporter: dist/ built from ${await builtRevision()}. Run took ${Math.round((Date.now() - started) / 1000)} s.`,
     "",
     ...pollTable(worlds),
     ...worlds.flatMap(({ soaked }) =>
